@@ -1,0 +1,2 @@
+# Copyright (c) mmflow_ext contributors. All rights reserved.
+"""Segmentation losses (placeholder)."""
