@@ -19,6 +19,9 @@ from setuptools import setup
 
 HERE = osp.dirname(osp.abspath(__file__))
 MIM_FOLDERS = ('tools', 'configs')
+#: setup.py commands that build the files of a regular install
+BUILD_COMMANDS = {'build', 'build_py', 'bdist_wheel', 'bdist_egg', 'install',
+                  'sdist'}
 
 
 def read_version() -> str:
@@ -75,10 +78,11 @@ def mmcv_requirement() -> str:
 def add_mim_extension() -> None:
     """Copy ``tools/`` and ``configs/`` into ``mmflow_ext/.mim/``.
 
-    Editable installs (``develop``) skip the copy: mim finds nothing there,
-    and the scripts are run from the checkout instead.
+    Only commands that build an install copy them; metadata queries and
+    editable installs leave the checkout alone (there the scripts are run
+    from the checkout itself).
     """
-    if 'develop' in sys.argv or 'editable_wheel' in sys.argv:
+    if not BUILD_COMMANDS.intersection(sys.argv[1:]):
         return
     mim_root = osp.join(HERE, 'mmflow_ext', '.mim')
     os.makedirs(mim_root, exist_ok=True)
