@@ -7,6 +7,10 @@ registry, which our scope falls back to.
 """
 import mmcv.transforms  # noqa: F401
 
-from . import edit_formatting, image_loading, loading, seg_formatting
+from . import (edit_formatting, image_loading, loading, seg_formatting,
+               seg_transforms)
 
-__all__ = ['edit_formatting', 'image_loading', 'loading', 'seg_formatting']
+__all__ = [
+    'edit_formatting', 'image_loading', 'loading', 'seg_formatting',
+    'seg_transforms'
+]
