@@ -7,9 +7,11 @@ import pytest
 
 
 def check(python_runner, code: str) -> str:
+    """Run ``code``; return the last line it printed (MMEngine may log
+    warnings to stdout before it)."""
     result = python_runner(textwrap.dedent(code))
     assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout
+    return result.stdout.strip().splitlines()[-1]
 
 
 def test_default_scope_builds_without_importing_the_package(python_runner):
