@@ -15,6 +15,7 @@ from mmengine.runner import Runner
 
 import mmflow_ext  # noqa: F401  (version checks and compat fixes)
 from mmflow_ext.compat import TRUST_ENV_VAR
+from mmflow_ext.engine.hooks import enable_visualization
 from mmflow_ext.registry import RUNNERS
 
 
@@ -73,6 +74,8 @@ def build_config(args: argparse.Namespace) -> Config:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
+    if args.show_dir is not None:
+        enable_visualization(cfg, osp.join(cfg.work_dir, args.show_dir))
     if args.out is not None:
         cfg.test_evaluator['output_dir'] = args.out
     return cfg
