@@ -1,0 +1,206 @@
+# Copyright (c) mmflow_ext contributors. All rights reserved.
+import pytest
+import torch
+
+from mmflow_ext.models.data_preprocessors.data_preprocessor import \
+    DataPreprocessor
+from mmflow_ext.registry import MODELS
+from mmflow_ext.structures import DataSample
+
+
+def _img(h, w, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    return torch.randint(0, 256, (3, h, w), dtype=torch.uint8, generator=gen)
+
+
+def _rgb_sample(gt=None):
+    meta = dict(img_channel_order='rgb', gt_channel_order='rgb')
+    sample = DataSample(metainfo=meta)
+    if gt is not None:
+        sample.gt_img = gt
+    return sample
+
+
+def test_registered_name():
+    assert MODELS.get('DataPreprocessor') is DataPreprocessor
+
+
+def test_tensor_inputs_normalized_and_recorded():
+    pre = DataPreprocessor(data_keys=None)
+    batch = torch.stack([_img(4, 4, 0), _img(4, 4, 1)])
+    out = pre(dict(inputs=batch))
+    expected = (batch.float() - 127.5) / 127.5
+    assert torch.equal(out['inputs'], expected)
+    samples = out['data_samples']
+    assert [p.tolist() for p in samples.padding_size] == [[0, 0, 0]] * 2
+    assert samples.img_output_channel_order == ['BGR', 'BGR']
+    with pytest.raises(ValueError, match=r'\(N, C, H, W\).*\(3, 4, 4\)'):
+        pre(dict(inputs=batch[0]))
+
+
+def test_list_inputs_padded_per_sample_and_converted():
+    pre = DataPreprocessor(
+        mean=[0, 0, 0],
+        std=[1, 2, 4],
+        pad_size_divisor=4,
+        output_channel_order='BGR',
+        data_keys=None)
+    small, big = _img(3, 5, 0), _img(6, 8, 1)
+    out = pre(
+        dict(inputs=[small, big], data_samples=[_rgb_sample(),
+                                                _rgb_sample()]))
+    inputs, samples = out['inputs'], out['data_samples']
+    assert inputs.shape == (2, 3, 8, 8)
+    std = torch.tensor([1., 2., 4.]).view(3, 1, 1)
+    assert torch.equal(inputs[0, :, :3, :5], small.flip(0).float() / std)
+    assert torch.equal(inputs[1, :, :6, :8], big.flip(0).float() / std)
+    assert inputs[0, :, 3:].abs().sum() == 0
+    assert [p.tolist() for p in samples.padding_size] == [[0, 5, 3], [0, 2, 0]]
+    assert samples.img_output_channel_order == ['BGR', 'BGR']
+
+
+def test_pad_value_is_the_same_pixel_on_every_path():
+    pre = DataPreprocessor(pad_size_divisor=8, pad_value=10, data_keys=None)
+    img = _img(5, 6)
+    from_tensor = pre(dict(inputs=img[None]))['inputs']
+    from_list = pre(dict(inputs=[img]))['inputs']
+    assert torch.equal(from_tensor, from_list)
+    assert from_tensor[0, :, 7,
+                       7].tolist() == pytest.approx([(10 - 127.5) / 127.5] * 3)
+    reflect = DataPreprocessor(
+        pad_size_divisor=8, pad_mode='reflect', data_keys=None)
+    padded = reflect(dict(inputs=[img]))['inputs'][0]
+    assert torch.equal(padded[:, 5, :6], padded[:, 3, :6])
+
+
+def test_dict_inputs_noise_and_non_concatenate_keys_pass():
+    pre = DataPreprocessor(non_image_keys='cond', data_keys=None)
+    noise = torch.randn(2, 8)
+    out = pre(
+        dict(
+            inputs=dict(
+                img=[_img(4, 4), _img(4, 4, 1)],
+                noise=noise,
+                cond=[torch.ones(2), torch.zeros(2)],
+                num_batches=[2, 2],
+                sample_kwargs=None)))
+    inputs = out['inputs']
+    assert inputs['img'].shape == (2, 3, 4, 4)
+    assert inputs['noise'] is noise
+    assert inputs['cond'].tolist() == [[1., 1.], [0., 0.]]
+    assert inputs['num_batches'] == 2 and inputs['sample_kwargs'] is None
+    gan_only = pre(dict(inputs=[dict(num_batches=3), dict(num_batches=3)]))
+    assert gan_only['inputs'] == dict(num_batches=3)
+    with pytest.raises(ValueError, match='"num_batches" must hold one value'):
+        pre(dict(inputs=dict(num_batches=[2, 3])))
+    with pytest.raises(ValueError, match='padded differently'):
+        DataPreprocessor(
+            pad_size_divisor=1, data_keys=None)(
+                dict(
+                    inputs=dict(
+                        img=[_img(4, 4), _img(4, 6)],
+                        ref=[_img(4, 6), _img(4, 6)])))
+
+
+def test_key_lists_do_not_leak_between_instances():
+    DataPreprocessor(non_image_keys=['extra'], non_concentate_keys='mode2')
+    fresh = DataPreprocessor()
+    assert fresh._NON_IMAGE_KEYS == ['noise']
+    assert 'mode2' not in fresh._NON_CONCATENATE_KEYS
+    assert DataPreprocessor._NON_IMAGE_KEYS == ('noise', )
+
+
+def test_data_keys_training_vs_testing_and_enable_norm():
+    gt = _img(4, 4, 3)
+    pre = DataPreprocessor(output_channel_order='BGR')
+    train = pre(
+        dict(inputs=[_img(2, 2)], data_samples=[_rgb_sample(gt)]),
+        training=True)['data_samples']
+    assert torch.equal(train.gt_img[0], (gt.flip(0).float() - 127.5) / 127.5)
+    assert train.gt_img_enable_norm == [True]
+    assert train.gt_img_output_channel_order == ['BGR']
+    test = pre(
+        dict(inputs=[_img(2, 2)], data_samples=[_rgb_sample(gt)]),
+        training=False)['data_samples']
+    assert test.gt_img.dtype == torch.uint8
+    assert torch.equal(test.gt_img[0], gt.flip(0))
+    assert test.gt_img_enable_norm == [False]
+    assert test.gt_img_mean == [None]
+
+
+def test_missing_data_key_skips_only_that_key():
+    pre = DataPreprocessor(data_keys=['mask', 'gt_img'])
+    gt = _img(2, 2)
+    out = pre(
+        dict(inputs=[_img(2, 2)], data_samples=[DataSample(gt_img=gt)]),
+        training=True)['data_samples']
+    assert torch.equal(out.gt_img[0], (gt.float() - 127.5) / 127.5)
+    assert 'mask_enable_norm' not in out
+
+
+def test_stack_data_sample_off_keeps_list():
+    pre = DataPreprocessor(stack_data_sample=False)
+    samples = pre(
+        dict(
+            inputs=[_img(2, 2)],
+            data_samples=[DataSample(gt_img=_img(2, 2))]))['data_samples']
+    assert isinstance(samples, list) and len(samples) == 1
+
+
+@pytest.mark.parametrize(
+    'mean,std', [(127.5, 127.5),
+                 ([123.675, 116.28, 103.53], [58.395, 57.12, 57.375])])
+def test_destruct_round_trip(mean, std):
+    pre = DataPreprocessor(
+        mean=mean,
+        std=std,
+        pad_size_divisor=8,
+        output_channel_order='RGB',
+        data_keys=None)
+    imgs = [_img(5, 7, 0), _img(5, 7, 1)]
+    out = pre(dict(inputs=imgs, data_samples=[DataSample(), DataSample()]))
+    restored = pre.destruct(out['inputs'], out['data_samples'])
+    assert restored.shape == (2, 3, 5, 7)
+    expected = torch.stack(imgs).float()
+    if mean == 127.5:
+        assert torch.equal(restored, expected)
+    assert torch.equal(restored.round().to(torch.uint8), torch.stack(imgs))
+    single = pre.destruct(out['inputs'][1], out['data_samples'].split()[1])
+    assert torch.equal(single.round(), expected[1])
+
+
+def test_destruct_clamps_and_crops_each_sample():
+    pre = DataPreprocessor(
+        pad_size_divisor=1, data_keys=None, stack_data_sample=False)
+    out = pre(dict(inputs=[_img(3, 3), _img(2, 4)]))
+    restored = pre.destruct(out['inputs'] * 3, out['data_samples'])
+    assert [tuple(t.shape) for t in restored] == [(3, 3, 3), (3, 2, 4)]
+    assert min(t.min() for t in restored) >= 0
+    assert max(t.max() for t in restored) <= 255
+    assert torch.equal(
+        pre.destruct(torch.zeros(1, 3, 2, 2)), torch.full((1, 3, 2, 2), 127.5))
+
+
+def test_destruct_scales_the_padding_of_upscaled_outputs():
+    pre = DataPreprocessor(
+        pad_size_divisor=1, data_keys=None, stack_data_sample=False)
+    out = pre(dict(inputs=[_img(10, 12), _img(7, 15)]))
+    assert [s.pad_shape for s in out['data_samples']] == [(10, 15)] * 2
+    upscaled = torch.nn.functional.interpolate(out['inputs'], scale_factor=2)
+    restored = pre.destruct(upscaled, out['data_samples'])
+    assert [tuple(t.shape) for t in restored] == [(3, 20, 24), (3, 14, 30)]
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="output_channel_order must be"):
+        DataPreprocessor(output_channel_order='rgb')
+    with pytest.raises(ValueError, match='pad_mode must be one of'):
+        DataPreprocessor(pad_mode='edge')
+    with pytest.raises(ValueError, match='mean must have 1 or 3 values'):
+        DataPreprocessor(mean=[1, 2])
+    with pytest.raises(TypeError, match='inputs must be a Tensor'):
+        DataPreprocessor()(dict(inputs='abc'))
+    with pytest.raises(ValueError, match='mean/std have 3 values'):
+        DataPreprocessor(
+            mean=[0, 0, 0], std=[1, 1, 1])(
+                dict(inputs=[torch.zeros(1, 2, 2)]))
