@@ -1,2 +1,5 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
-"""Backbones (placeholder)."""
+"""Backbones of segmentors."""
+from .compact_cnn import CompactCNN
+
+__all__ = ['CompactCNN']

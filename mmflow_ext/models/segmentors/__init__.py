@@ -1,2 +1,6 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
-"""Segmentors (placeholder)."""
+"""Segmentors: forward modes, inference and post-processing."""
+from .base import BaseSegmentor, channel_argmax
+from .encoder_decoder import EncoderDecoder
+
+__all__ = ['BaseSegmentor', 'EncoderDecoder', 'channel_argmax']
