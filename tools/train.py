@@ -17,6 +17,7 @@ from mmengine.runner import Runner
 
 import mmflow_ext  # noqa: F401  (version checks and compat fixes)
 from mmflow_ext.compat import TRUST_ENV_VAR
+from mmflow_ext.engine.config_checks import check_default_scope
 from mmflow_ext.registry import RUNNERS
 
 
@@ -72,6 +73,7 @@ def build_config(args: argparse.Namespace) -> Config:
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    check_default_scope(cfg)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:

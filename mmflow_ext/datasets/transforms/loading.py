@@ -155,9 +155,17 @@ class LoadAnnotations(BaseTransform):
         self.decode_color = decode_color
 
     def _decode(self, path: str, results: dict) -> np.ndarray:
-        img_bytes = fileio.get(path, backend_args=self.backend_args)
-        mask = mmcv.imfrombytes(
-            img_bytes, flag='unchanged', backend=self.imdecode_backend)
+        try:
+            img_bytes = fileio.get(path, backend_args=self.backend_args)
+        except FileNotFoundError as err:
+            raise FileNotFoundError(
+                f'segmentation map file not found: {path}') from err
+        try:
+            mask = mmcv.imfrombytes(
+                img_bytes, flag='unchanged', backend=self.imdecode_backend)
+        except Exception as err:  # decoders raise many types
+            raise ValueError(f'cannot decode the segmentation map {path}: '
+                             f'{err}') from err
         if mask is None:
             raise ValueError(f'cannot decode the segmentation map {path}')
         if mask.ndim == 3 and mask.shape[2] == 1:

@@ -1,10 +1,17 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
-"""Hooks: visualization of val/test predictions."""
+"""Hooks: visualization of val/test predictions, class-count checks,
+random states that survive a resume and consistent buffers across ranks."""
 from .basic_visualization_hook import BasicVisualizationHook
+from .broadcast_buffers_hook import BroadcastBuffersHook, broadcast_buffers
 from .enable_visualization import VISUALIZATION_HOOKS, enable_visualization
+from .num_class_check_hook import NumClassCheckHook
+from .random_state_hook import (RandomStateHook, get_random_states,
+                                set_random_states)
 from .seg_visualization_hook import SegVisualizationHook
 
 __all__ = [
     'BasicVisualizationHook', 'SegVisualizationHook', 'enable_visualization',
-    'VISUALIZATION_HOOKS'
+    'VISUALIZATION_HOOKS', 'NumClassCheckHook', 'RandomStateHook',
+    'get_random_states', 'set_random_states', 'BroadcastBuffersHook',
+    'broadcast_buffers'
 ]

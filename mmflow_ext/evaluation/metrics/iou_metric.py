@@ -255,8 +255,13 @@ class IoUMetric(BaseMetric):
             pred = _field(sample, 'pred_sem_seg')
             if not self.format_only:
                 label = _field(sample, 'gt_sem_seg')
-                matrix = confusion_matrix(pred, label, num_classes,
-                                          self.ignore_index)
+                try:
+                    matrix = confusion_matrix(pred, label, num_classes,
+                                              self.ignore_index)
+                except ValueError as err:
+                    source = sample.get('seg_map_path',
+                                        sample.get('img_path', '<array>'))
+                    raise ValueError(f'sample {source}: {err}') from None
                 self.results.append(self._entry(matrix.cpu().numpy()))
             if self.output_dir is not None:
                 self._save_prediction(sample, pred)

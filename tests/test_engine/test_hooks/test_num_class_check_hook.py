@@ -1,0 +1,84 @@
+# Copyright (c) mmflow_ext contributors. All rights reserved.
+"""``NumClassCheckHook``: heads, datasets and label maps agree on the
+classes."""
+from types import SimpleNamespace
+
+import pytest
+import torch
+from mmengine.structures import PixelData
+
+from mmflow_ext.engine.hooks import NumClassCheckHook
+from mmflow_ext.engine.hooks.num_class_check_hook import (check_head_classes,
+                                                          check_label_range)
+from mmflow_ext.structures import SegDataSample
+
+
+def head(num_classes: int, ignore_index: int = 255) -> torch.nn.Module:
+    module = torch.nn.Module()
+    module.num_classes = num_classes
+    module.ignore_index = ignore_index
+    return module
+
+
+def segmentor(decode: int, aux=()) -> torch.nn.Module:
+    model = torch.nn.Module()
+    model.decode_head = head(decode)
+    model.auxiliary_head = torch.nn.ModuleList(head(n) for n in aux)
+    return model
+
+
+def sample(labels, path='ann/x.png') -> SegDataSample:
+    data_sample = SegDataSample(metainfo=dict(seg_map_path=path))
+    data_sample.gt_sem_seg = PixelData(
+        data=torch.tensor(labels, dtype=torch.uint8)[None])
+    return data_sample
+
+
+def test_auxiliary_heads_are_checked_too():
+    check_head_classes(segmentor(3, (3, 3)), 'abc', 'val_dataloader')
+    with pytest.raises(
+            ValueError,
+            match=r'model\.auxiliary_head\[1\]\.num_classes=4 does not '
+            r"match the 3 classes of val_dataloader \('a', 'b', 'c'\)"):
+        check_head_classes(segmentor(3, (3, 4)), 'abc', 'val_dataloader')
+
+
+def test_a_model_without_heads_is_not_checked():
+    check_head_classes(torch.nn.Linear(1, 1), 'ab', 'train_dataloader')
+
+
+def test_label_range_uses_ignore_index_without_wrapping():
+    labels = torch.tensor([0, 1, 255], dtype=torch.uint8)
+    check_label_range(labels, 2, 255, 'a.png')
+    # ignore_index=-1 must not pass 255 as "-1" of a uint8 map
+    with pytest.raises(ValueError, match=r'a\.png .* \{255: 1\}'):
+        check_label_range(labels, 2, -1, 'a.png')
+
+
+def test_before_train_iter_names_the_label_file():
+    runner = SimpleNamespace(model=segmentor(3))
+    hook = NumClassCheckHook()
+    good = dict(data_samples=[sample([[0, 2], [255, 1]])])
+    hook.before_train_iter(runner, 0, good)
+    bad = dict(data_samples=[
+        sample([[0, 1]], 'ann/ok.png'),
+        sample([[3, 7], [7, 255]], 'ann/bad.png')
+    ])
+    with pytest.raises(
+            ValueError,
+            match=r'label map ann/bad\.png holds values outside \[0, 3\) '
+            r'that are not ignore_index=255 \(value: pixels\) \{3: 1, 7: 2\}'):
+        hook.before_val_iter(runner, 0, bad)
+    NumClassCheckHook(check_labels=False).before_test_iter(runner, 0, bad)
+
+
+def test_before_test_compares_the_test_dataset():
+    dataset = SimpleNamespace(metainfo=dict(classes=('a', 'b')))
+    runner = SimpleNamespace(
+        model=segmentor(5),
+        test_loop=SimpleNamespace(dataloader=SimpleNamespace(dataset=dataset)))
+    with pytest.raises(
+            ValueError,
+            match=r'decode_head\.num_classes=5 does not match the 2 classes '
+            r'of SimpleNamespace in test_dataloader'):
+        NumClassCheckHook().before_test(runner)
