@@ -8,8 +8,9 @@ env_cfg = dict(
     dist_cfg=dict(backend='gloo'),
 )
 vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(
-    type='Visualizer', vis_backends=vis_backends, name='visualizer')
+# No fixed `name`: each Runner then gets its own visualizer instead of
+# reusing (with its old settings) one built earlier in the same process.
+visualizer = dict(type='Visualizer', vis_backends=vis_backends)
 log_processor = dict(by_epoch=False)
 log_level = 'INFO'
 load_from = None
@@ -21,3 +22,12 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=1000),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
+# Checks and reproducibility for every job: decode-head classes must match
+# the dataset (checked before the first iteration), random states are saved
+# in checkpoints so a resumed run equals an uninterrupted one, and ranks
+# share BatchNorm statistics before validation.
+custom_hooks = [
+    dict(type='NumClassCheckHook'),
+    dict(type='RandomStateHook'),
+    dict(type='BroadcastBuffersHook'),
+]

@@ -3,8 +3,7 @@
 # split (generated into data/embedded_sr on first use).
 # Measured with 2 threads on a shared 2-core machine (load ~5): 3.5 min wall,
 # 148 s CPU; val PSNR 28.84 dB / SSIM 0.841 vs 24.76 dB / 0.570 for the
-# noisy input itself (+4.1 dB). Until tools/train.py exists, run it with
-# Runner.from_cfg(Config.fromfile(<this file>)) and a work_dir.
+# noisy input itself (+4.1 dB).
 _base_ = [
     '../_base_/datasets/embedded_sr_denoise.py', '../_base_/default_runtime.py'
 ]
@@ -28,5 +27,16 @@ param_scheduler = dict(
     type='CosineAnnealingLR', T_max=500, eta_min=1e-5, by_epoch=False)
 
 default_hooks = dict(
-    logger=dict(interval=100), checkpoint=dict(interval=500, save_last=True))
+    logger=dict(interval=100),
+    checkpoint=dict(interval=500, save_last=True),
+    visualization=dict(
+        type='BasicVisualizationHook', interval=1, max_samples=4))
+# Rows of gt_img | input | pred_img under <work_dir>/<timestamp>/vis_data/
+# vis_image/, a handful per evaluation.
+visualizer = dict(
+    type='ConcatImageVisualizer',
+    vis_backends=[dict(type='LocalVisBackend')],
+    fn_key='gt_path',
+    img_keys=['gt_img', 'input', 'pred_img'],
+    bgr2rgb=True)
 randomness = dict(seed=0)

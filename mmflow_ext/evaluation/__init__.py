@@ -1,5 +1,5 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
-"""Evaluation: functional core and registered metrics."""
-from . import functional, metrics
-
-__all__ = ['functional', 'metrics']
+"""Evaluation: pure functions (:mod:`.functional`) under registered
+metrics (:mod:`.metrics`)."""
+from . import functional
+from .metrics import *  # noqa: F401,F403

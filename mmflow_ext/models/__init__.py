@@ -1,9 +1,8 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """Models: preprocessors, segmentors, editors and their building blocks."""
-from . import (backbones, data_preprocessors, editors, heads, losses,
-               segmentors)
-
-__all__ = [
-    'backbones', 'data_preprocessors', 'editors', 'heads', 'losses',
-    'segmentors'
-]
+from .backbones import *  # noqa: F401,F403
+from .data_preprocessors import *  # noqa: F401,F403
+from .editors import *  # noqa: F401,F403
+from .heads import *  # noqa: F401,F403
+from .losses import *  # noqa: F401,F403
+from .segmentors import *  # noqa: F401,F403

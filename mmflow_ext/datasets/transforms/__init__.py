@@ -1,16 +1,19 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """Data transforms: loading and packing, next to mmcv's transforms.
 
-Importing :mod:`mmcv.transforms` registers mmcv's transforms
-(``LoadImageFromFile``, ``RandomFlip``, ``Resize``, ...) in MMEngine's root
-registry, which our scope falls back to.
+Importing :mod:`mmcv.transforms` registers mmcv's transforms (``Resize``,
+``RandomFlip``, ``RandomResize``, ...) in MMEngine's root registry, which our
+scope falls back to.
 """
 import mmcv.transforms  # noqa: F401
 
-from . import (edit_formatting, image_loading, loading, seg_formatting,
-               seg_transforms)
+from .edit_formatting import PackInputs
+from .image_loading import LoadImageFromFile
+from .loading import LoadAnnotations
+from .seg_formatting import PackSegInputs
+from .seg_transforms import PhotoMetricDistortion, RandomCrop
 
 __all__ = [
-    'edit_formatting', 'image_loading', 'loading', 'seg_formatting',
-    'seg_transforms'
+    'LoadAnnotations', 'LoadImageFromFile', 'PackInputs', 'PackSegInputs',
+    'PhotoMetricDistortion', 'RandomCrop'
 ]

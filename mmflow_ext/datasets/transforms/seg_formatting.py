@@ -66,14 +66,34 @@ def array_to_tensor(array: np.ndarray) -> torch.Tensor:
         [[2, 1, 0], [5, 4, 3]]
     """
     if array.base is not None or any(s < 0 for s in array.strides):
-        return torch.from_numpy(np.array(array, order='C'))
+        return _contiguous_copy(array)
+    tensor = _wrap(array)
+    array.flags.writeable = False
+    return tensor
+
+
+def _wrap(array: np.ndarray) -> torch.Tensor:
+    """``torch.from_numpy`` that accepts read-only arrays silently."""
     with warnings.catch_warnings():
         # wrapping an array that is already read-only is fine: nothing
         # writes into the tensor, and nothing can write into the array
         warnings.filterwarnings('ignore', message='The given NumPy array')
-        tensor = torch.from_numpy(array)
-    array.flags.writeable = False
-    return tensor
+        return torch.from_numpy(array)
+
+
+def _contiguous_copy(array: np.ndarray) -> torch.Tensor:
+    """A C-contiguous tensor copy of a view, flipped axes included.
+
+    A flipped image (negative strides, e.g. after ``RandomFlip``) is copied
+    by ``torch.flip`` of its positively strided view: NumPy copies an
+    ``H×W×3`` array with a reversed ``W`` axis pixel by pixel, many times
+    slower.
+    """
+    flipped = tuple(axis for axis, step in enumerate(array.strides)
+                    if step < 0)
+    if not flipped:
+        return torch.from_numpy(np.array(array, order='C'))
+    return _wrap(np.flip(array, flipped)).flip(flipped).contiguous()
 
 
 def _label_tensor(labels: np.ndarray, key: str, results: dict) -> torch.Tensor:

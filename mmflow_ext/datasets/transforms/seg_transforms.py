@@ -7,6 +7,7 @@ MMSegmentation, so a seeded pipeline gives the same crops and colours.
 """
 from typing import Sequence, Tuple, Union
 
+import cv2
 import mmcv
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -19,6 +20,8 @@ __all__ = ['RandomCrop', 'PhotoMetricDistortion']
 CropBox = Tuple[int, int, int, int]
 
 _CROP_RETRIES = 10
+#: float32 histogram bins count exactly up to this many pixels
+_EXACT_FLOAT32_COUNT = 2**24
 
 
 @TRANSFORMS.register_module()
@@ -75,9 +78,27 @@ class RandomCrop(BaseTransform):
         y1, y2, x1, x2 = box
         return img[y1:y2, x1:x2, ...]
 
-    def _balanced_enough(self, seg_map: np.ndarray) -> bool:
+    def _class_counts(self, seg_map: np.ndarray) -> np.ndarray:
+        """Pixel counts of the classes present, ``ignore_index`` left out.
+
+        A 2-D uint8 map is counted in one linear pass with a 256-bin
+        histogram (float32 bins, exact below 2**24 pixels), many times
+        faster than sorting it with ``np.unique``.
+        """
+        if (seg_map.dtype == np.uint8 and seg_map.ndim == 2
+                and seg_map.size < _EXACT_FLOAT32_COUNT):
+            if seg_map.strides[0] < 0 or seg_map.strides[1] != 1:
+                seg_map = np.ascontiguousarray(seg_map)
+            counts = cv2.calcHist([seg_map], [0], None, [256],
+                                  [0, 256]).ravel().astype(np.int64)
+            if 0 <= self.ignore_index < 256:
+                counts[int(self.ignore_index)] = 0
+            return counts[counts > 0]
         labels, counts = np.unique(seg_map, return_counts=True)
-        counts = counts[labels != self.ignore_index]
+        return counts[labels != self.ignore_index]
+
+    def _balanced_enough(self, seg_map: np.ndarray) -> bool:
+        counts = self._class_counts(seg_map)
         return (len(counts) > 1
                 and counts.max() / counts.sum() < self.cat_max_ratio)
 

@@ -108,6 +108,25 @@ def _check_pad_target(size: Optional[Sequence[int]],
             f'{where}: size_divisor must be >= 1, got {size_divisor!r}')
 
 
+def _check_fits(shapes: Sequence[Tuple[int, int]], size: Tuple[int, int],
+                data_samples: Optional[Sequence[BaseDataElement]],
+                name: str) -> None:
+    """Raise when an image is larger than the fixed pad ``size``: the
+    pipeline is missing a crop, and padding cannot shrink an image."""
+    for index, (height, width) in enumerate(shapes):
+        if height <= size[0] and width <= size[1]:
+            continue
+        path = None
+        if data_samples is not None:
+            path = data_samples[index].metainfo.get('img_path')
+        where = f' ({path})' if path else ''
+        raise ValueError(
+            f'SegDataPreProcessor: image {index}{where} is {height}x{width}, '
+            f'larger than {name}={tuple(size)}. Padding cannot shrink it: '
+            f'add dict(type=\'RandomCrop\', crop_size={tuple(size)}) to the '
+            f'pipeline, or raise {name}.')
+
+
 def padded_shape(shapes: Sequence[Tuple[int, int]],
                  size: Optional[Sequence[int]] = None,
                  size_divisor: Optional[int] = None) -> Tuple[int, int]:
@@ -296,6 +315,9 @@ class SegDataPreProcessor(BaseDataPreprocessor):
             cfg = self.test_cfg or {}
             size, size_divisor = cfg.get('size'), cfg.get('size_divisor')
             pad_val = cfg.get('pad_val', self.pad_val)
+        if size is not None:
+            _check_fits(shapes, _pair(size, 'size'), data_samples,
+                        'size' if training else 'test_cfg.size')
         batch_shape = padded_shape(shapes, size, size_divisor)
         paddings = [(0, batch_shape[1] - w, 0, batch_shape[0] - h)
                     for h, w in shapes]
