@@ -14,14 +14,14 @@ import shutil
 import sys
 import sysconfig
 from importlib import metadata
-
 from setuptools import setup
 
 HERE = osp.dirname(osp.abspath(__file__))
 MIM_FOLDERS = ('tools', 'configs')
 #: setup.py commands that build the files of a regular install
-BUILD_COMMANDS = {'build', 'build_py', 'bdist_wheel', 'bdist_egg', 'install',
-                  'sdist'}
+BUILD_COMMANDS = {
+    'build', 'build_py', 'bdist_wheel', 'bdist_egg', 'install', 'sdist'
+}
 
 
 def read_version() -> str:

@@ -18,8 +18,10 @@ def test_too_old_names_package_found_and_needed():
 
 
 def test_missing_distribution_is_named():
-    with pytest.raises(ImportError, match=r'no distribution of it '
-                       r'\(not-a-real-dist\) is installed'):
+    with pytest.raises(
+            ImportError,
+            match=r'no distribution of it '
+            r'\(not-a-real-dist\) is installed'):
         check_dependencies({'ghost': (('not-a-real-dist', ), '1.0')})
 
 

@@ -32,9 +32,9 @@ def test_default_scope_builds_without_importing_the_package(python_runner):
     ]
 
 
-def test_runner_config_with_default_scope_only(python_runner, tmp_path):
+def test_runner_config_with_default_scope_only(python_runner):
     out = check(
-        python_runner, f"""
+        python_runner, """
         import sys
         from mmengine.config import Config
         from mmengine.registry import METRICS, init_default_scope
@@ -83,9 +83,9 @@ def test_mmcv_and_mmengine_types_resolve_under_our_scope(python_runner):
     ]
 
 
-@pytest.mark.parametrize('misspelt,suggestion', [('PackSegInput',
-                                                  'PackSegInputs'),
-                                                 ('RandomFlp', 'RandomFlip')])
+@pytest.mark.parametrize('misspelt,suggestion',
+                         [('PackSegInput', 'PackSegInputs'),
+                          ('RandomFlp', 'RandomFlip')])
 def test_misspelt_type_names_registry_scope_and_close_names(
         python_runner, misspelt, suggestion):
     result = python_runner(

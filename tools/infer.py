@@ -17,11 +17,11 @@ import os.path as osp
 from typing import Dict, List
 
 import cv2
-from mmengine.config import DictAction
 from mmengine.utils import ProgressBar
 
 import mmflow_ext  # noqa: F401  (version checks and compat fixes)
 from mmflow_ext.apis import inference_model, init_model, result_to_image
+from mmflow_ext.engine.tool_args import add_config_arguments
 
 #: file extensions read from an input folder
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
@@ -50,16 +50,7 @@ def parse_args() -> argparse.Namespace:
         type=int,
         default=1,
         help='images per forward pass (they may differ in size)')
-    parser.add_argument(
-        '--trust-checkpoint',
-        action='store_true',
-        help='allow a checkpoint that carries arbitrary Python objects '
-        '(only for files whose origin you trust)')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config, `key=value` pairs')
+    add_config_arguments(parser)
     return parser.parse_args()
 
 

@@ -67,7 +67,8 @@ def safe_globals() -> List[Any]:
         np.dtype,
         (np._core.multiarray._reconstruct,
          'numpy._core.multiarray._reconstruct'),
-        (np._core.multiarray._reconstruct, 'numpy.core.multiarray._reconstruct'),
+        (np._core.multiarray._reconstruct,
+         'numpy.core.multiarray._reconstruct'),
         (np._core.multiarray.scalar, 'numpy._core.multiarray.scalar'),
         (np._core.multiarray.scalar, 'numpy.core.multiarray.scalar'),
     ] + dtype_classes
@@ -113,8 +114,8 @@ def _unsafe_globals(filename: str) -> List[str]:
         except Exception:  # a damaged file: the load error says more
             return []
     allowed = {
-        name if isinstance(name, str) else
-        f'{name.__module__}.{name.__qualname__}'
+        name
+        if isinstance(name, str) else f'{name.__module__}.{name.__qualname__}'
         for entry in safe_globals()
         for name in ([entry[1]] if isinstance(entry, tuple) else [entry])
     }

@@ -47,7 +47,9 @@ def _ddp_init(self: MMDistributedDataParallel,
                                      or params[0].device.type == 'cpu'):
         kwargs['device_ids'] = None
     _original_ddp_init(
-        self, module, detect_anomalous_params=detect_anomalous_params,
+        self,
+        module,
+        detect_anomalous_params=detect_anomalous_params,
         **kwargs)
 
 

@@ -64,7 +64,6 @@ class SegDataSample(BaseDataElement):
         """
         expected = self.typed_fields.get(name, dtype)
         if expected is not None and not isinstance(value, expected):
-            raise TypeError(
-                f'{type(self).__name__}.{name} must be a '
-                f'{expected.__name__}, got {type(value).__name__}')
+            raise TypeError(f'{type(self).__name__}.{name} must be a '
+                            f'{expected.__name__}, got {type(value).__name__}')
         super().set_field(value, name, dtype=dtype, field_type=field_type)

@@ -123,4 +123,3 @@ def test_plain_state_dict_loads(tmp_path):
     weights = {'w': torch.arange(3.0)}
     torch.save(weights, path)
     assert torch.equal(load_checkpoint_file(path)['w'], weights['w'])
-

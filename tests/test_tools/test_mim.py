@@ -35,8 +35,8 @@ def installed_python(tmp_path_factory) -> str:
         REPO_ROOT,
         source,
         ignore=shutil.ignore_patterns('.git', '.ci-venv', 'venv', '.venv',
-                                      'work_dirs', 'data', 'build', '*.egg-info',
-                                      '__pycache__', '.mim'))
+                                      'work_dirs', 'data', 'build',
+                                      '*.egg-info', '__pycache__', '.mim'))
     wheels = root / 'wheels'
     built = run([
         sys.executable, '-m', 'pip', 'wheel', '--no-deps',
@@ -68,7 +68,8 @@ def installed_python(tmp_path_factory) -> str:
 def test_wheel_ships_tools_and_configs(installed_python, tmp_path):
     where = run([
         installed_python, '-c',
-        'import mmflow_ext, os.path as p; print(p.dirname(mmflow_ext.__file__))'
+        'import mmflow_ext, os.path as p; '
+        'print(p.dirname(mmflow_ext.__file__))'
     ],
                 env=subprocess_env(),
                 cwd=str(tmp_path)).stdout.strip()
