@@ -14,6 +14,7 @@ import shutil
 import sys
 import sysconfig
 from importlib import metadata
+from typing import List, Optional
 from setuptools import setup
 
 HERE = osp.dirname(osp.abspath(__file__))
@@ -67,9 +68,14 @@ def target_site_packages() -> list:
     return [p for p in paths if osp.isdir(p)] + sys.path
 
 
-def mmcv_requirement() -> str:
-    """``mmcv>=2.0.0`` when full mmcv is installed, else ``mmcv-lite``."""
-    for dist in metadata.distributions(path=target_site_packages()):
+def mmcv_requirement(paths: Optional[List[str]] = None) -> str:
+    """``mmcv>=2.0.0`` when full mmcv is installed, else ``mmcv-lite``.
+
+    Args:
+        paths (list[str], optional): Where to look for installed
+            distributions. Defaults to the target environment's.
+    """
+    for dist in metadata.distributions(path=paths or target_site_packages()):
         if (dist.metadata['Name'] or '').lower() == 'mmcv':
             return 'mmcv>=2.0.0'
     return 'mmcv-lite>=2.0.0'

@@ -226,6 +226,8 @@ class IoUMetric(BaseMetric):
         #: the ``C x C`` counts of the last evaluation (main process), when
         #: ``confusion_matrix=True``
         self.last_confusion_matrix: Optional[np.ndarray] = None
+        #: prediction PNGs this process wrote since the last evaluation
+        self.num_written = 0
 
     @property
     def class_names(self) -> List[str]:
@@ -290,6 +292,11 @@ class IoUMetric(BaseMetric):
         os.makedirs(self.output_dir, exist_ok=True)
         save_label_png(
             osp.abspath(osp.join(self.output_dir, f'{stem}.png')), labels)
+        self.num_written += 1
+        if self.num_written % 100 == 0:
+            print_log(
+                f'{self.num_written} predictions written to '
+                f'{self.output_dir}', MMLogger.get_current_instance())
 
     def total_confusion_matrix(self, results: List[np.ndarray]) -> np.ndarray:
         """Sum the sparse per-sample entries of ``confusion_matrix=True``.
@@ -340,8 +347,12 @@ class IoUMetric(BaseMetric):
             with ``format_only``.
         """
         logger = MMLogger.get_current_instance()
+        if self.output_dir is not None:
+            print_log(
+                f'{self.num_written} predictions are saved to '
+                f'{self.output_dir}', logger)
+            self.num_written = 0
         if self.format_only:
-            print_log(f'predictions are saved to {self.output_dir}', logger)
             return {}
         class_names = self.class_names
         intersect, pred_area, label_area = self.total_areas(results)

@@ -6,6 +6,7 @@ import runpy
 import shutil
 import sys
 import uuid
+from unittest.mock import patch
 
 import cv2
 import numpy as np
@@ -16,6 +17,7 @@ from mmengine.evaluator import Evaluator
 from mmengine.logging import MMLogger
 from mmengine.structures import PixelData
 
+from mmflow_ext.evaluation.metrics import iou_metric
 from mmflow_ext.evaluation.metrics.iou_metric import (IoUMetric, format_table,
                                                       save_label_png)
 from mmflow_ext.registry import METRICS
@@ -203,16 +205,23 @@ def test_unknown_metric_and_format_only_without_dir_raise():
 def test_format_only_writes_pngs_and_keeps_nothing(tmp_path):
     out = tmp_path / 'preds'
     metric = build_metric(format_only=True, output_dir=str(out))
+    metric.process({}, [make_sample([[0, 0]], img_path='/data/c/old.png')])
+    assert metric.num_written == 1
+    metric.num_written = 0
     samples = [
         make_sample([[0, 2]], img_path='/data/a/frame_01.jpg'),
         make_sample([[1, 2]],
                     img_path='/data/b/frame_02.png',
                     reduce_zero_label=True),
     ]
-    assert evaluate(metric, samples) == {}
+    with patch.object(iou_metric, 'print_log') as log:
+        assert evaluate(metric, samples) == {}
+    assert f'2 predictions are saved to {out}' in log.call_args_list[0][0][0]
+    assert metric.num_written == 0  # counted afresh for the next run
     assert metric.results == []
-    assert sorted(p.name
-                  for p in out.iterdir()) == ['frame_01.png', 'frame_02.png']
+    assert sorted(p.name for p in out.iterdir()) == [
+        'frame_01.png', 'frame_02.png', 'old.png'
+    ]
     first = cv2.imread(str(out / 'frame_01.png'), cv2.IMREAD_UNCHANGED)
     second = cv2.imread(str(out / 'frame_02.png'), cv2.IMREAD_UNCHANGED)
     assert first.dtype == np.uint8 and first.tolist() == [[0, 2]]
