@@ -37,7 +37,7 @@ def reference_pack(results: dict) -> dict:
 
 
 def main() -> None:
-    args = parse_args(__doc__)
+    args = parse_args(__doc__.splitlines()[0])
     height, width = (64, 128) if args.tiny else (512, 1024)
     repeats = 2 if args.tiny else args.repeats
     workload = f'{height}x{width}x3 uint8 + mask'

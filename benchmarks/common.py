@@ -23,6 +23,8 @@ from typing import Callable, List, Optional
 import torch
 
 _M_MMAP_THRESHOLD = -3
+#: timed runs a full (not ``--tiny``) benchmark makes at least
+MIN_REPEATS = 5
 
 
 def _pin_mmap_threshold() -> None:
@@ -77,7 +79,8 @@ TABLE_HEADER = (
     '|---|---|---|---|---|---|---|---|---|')
 
 
-def time_fn(fn: Callable[[], object], repeats: int = 5,
+def time_fn(fn: Callable[[], object],
+            repeats: int = 5,
             warmup: int = 1) -> Timing:
     """Time ``fn`` over ``repeats`` calls after ``warmup`` calls.
 
@@ -145,7 +148,13 @@ def parse_args(description: str) -> argparse.Namespace:
     parser.add_argument('--repeats', type=int, default=5)
     parser.add_argument('--tiny', action='store_true')
     parser.add_argument('--json', help='append rows as JSON lines here')
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.repeats < MIN_REPEATS and not args.tiny:
+        parser.error(f'--repeats must be at least {MIN_REPEATS} (got '
+                     f'{args.repeats}); use --tiny for a smoke run')
+    if min(args.threads) < 1:
+        parser.error(f'--threads must be positive, got {args.threads}')
+    return args
 
 
 def report(rows: List[Row], json_path: Optional[str] = None) -> None:

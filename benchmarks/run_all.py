@@ -10,7 +10,7 @@ suite on the one-thread rows, and appends the end-to-end section of
 
 Usage::
 
-    python benchmarks/run_all.py                 # full workloads, 1 and 2 threads
+    python benchmarks/run_all.py         # full workloads, 1 and 2 threads
     python benchmarks/run_all.py --tiny --out /tmp/RESULTS.md \\
         --data-root /tmp/e2e
 """
@@ -56,8 +56,7 @@ TARGETS = [
     Target('IoUMetric >= 10x per-sample histc', 'IoUMetric', 'histc', 10.0),
     Target('IoUMetric faster than torchmetrics', 'IoUMetric', 'torchmetrics',
            1.0),
-    Target('SSIM >= 3x the float64 cv2 reference', 'ssim', 'per-channel',
-           3.0),
+    Target('SSIM >= 3x the float64 cv2 reference', 'ssim', 'per-channel', 3.0),
     Target('postprocess_result no slower than the per-sample loop',
            'postprocess_result', 'per-sample', 1.0),
 ]
