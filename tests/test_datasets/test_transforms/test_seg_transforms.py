@@ -89,3 +89,21 @@ def test_reprs():
     assert repr(PhotoMetricDistortion()) == (
         'PhotoMetricDistortion(brightness_delta=32, contrast_range=(0.5, '
         '1.5), saturation_range=(0.5, 1.5), hue_delta=18)')
+
+
+@pytest.mark.parametrize('view', ['plain', 'flipped', 'strided', 'int64'])
+def test_class_counts_equal_a_sort_based_count(view):
+    rng = np.random.default_rng(3)
+    seg_map = rng.choice([0, 1, 7, 255],
+                         size=(37, 41),
+                         p=[0.5, 0.3, 0.15, 0.05]).astype(np.uint8)
+    seg_map = {
+        'plain': seg_map,
+        'flipped': seg_map[::-1, ::-1],
+        'strided': seg_map[:, ::3],
+        'int64': seg_map.astype(np.int64),
+    }[view]
+    labels, counts = np.unique(seg_map, return_counts=True)
+    expected = counts[labels != 255]
+    crop = RandomCrop(crop_size=(8, 8), cat_max_ratio=0.75)
+    assert crop._class_counts(seg_map).tolist() == expected.tolist()
