@@ -1,6 +1,7 @@
 # The main job: FCN on CompactCNN, 400 iterations on the embedded shapes
-# dataset (generated into data/shapes on first use). On 2 shared CPU cores
-# it trains in about 2 minutes and reaches mIoU ~89 on the val split.
+# dataset (generated into data/shapes on first use). On 2 idle CPU cores
+# it generates, trains and validates in about a minute; mIoU 89.49 on the
+# val split (seed 0).
 _base_ = [
     '../_base_/models/fcn_compactcnn.py', '../_base_/datasets/shapes.py',
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_400it.py'
