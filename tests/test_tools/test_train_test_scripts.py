@@ -1,0 +1,71 @@
+# Copyright (c) mmflow_ext contributors. All rights reserved.
+"""tools/train.py and tools/test.py: how the command line lands in the
+config, and the clear error of --amp without a GPU."""
+import importlib.util
+import os.path as osp
+import sys
+
+import pytest
+import torch
+from conftest import REPO_ROOT, TOY_CONFIG, TOY_DIR, run_tool
+
+
+def load_tool(name: str):
+    spec = importlib.util.spec_from_file_location(
+        f'tool_{name}', osp.join(REPO_ROOT, 'tools', f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def train_config(monkeypatch):
+    monkeypatch.syspath_prepend(TOY_DIR)
+    train = load_tool('train')
+
+    def build(*argv):
+        monkeypatch.setattr(sys, 'argv', ['train.py', TOY_CONFIG, *argv])
+        return train.build_config(train.parse_args())
+
+    return build
+
+
+def test_resume_without_a_path_means_the_latest_checkpoint(train_config):
+    cfg = train_config('--resume')
+    assert cfg.resume is True and cfg.load_from is None
+
+
+def test_resume_with_a_path(train_config):
+    cfg = train_config('--resume', 'work/epoch_2.pth')
+    assert cfg.resume is True and cfg.load_from == 'work/epoch_2.pth'
+
+
+def test_no_resume_keeps_the_config(train_config):
+    cfg = train_config()
+    assert cfg.get('resume', False) is False and cfg.get('load_from') is None
+
+
+def test_test_tool_sets_checkpoint_and_output_dir(monkeypatch, tmp_path):
+    monkeypatch.syspath_prepend(TOY_DIR)
+    test = load_tool('test')
+    monkeypatch.setattr(
+        sys, 'argv',
+        ['test.py', TOY_CONFIG, 'ckpt.pth', '--out',
+         str(tmp_path / 'preds')])
+    cfg = test.build_config(test.parse_args())
+    assert cfg.load_from == 'ckpt.pth'
+    assert cfg.test_evaluator['output_dir'] == str(tmp_path / 'preds')
+
+
+@pytest.mark.skipif(
+    torch.cuda.is_available(), reason='checks the no-GPU message')
+def test_amp_without_a_gpu_is_a_clear_error(tmp_path):
+    result = run_tool([
+        sys.executable,
+        osp.join(REPO_ROOT, 'tools', 'train.py'), TOY_CONFIG, '--amp',
+        '--work-dir',
+        str(tmp_path)
+    ])
+    assert result.returncode == 1
+    assert 'error: --amp needs a CUDA GPU' in result.stderr
+    assert 'Traceback' not in result.stderr
