@@ -69,3 +69,18 @@ def test_amp_without_a_gpu_is_a_clear_error(tmp_path):
     assert result.returncode == 1
     assert 'error: --amp needs a CUDA GPU' in result.stderr
     assert 'Traceback' not in result.stderr
+
+
+def test_show_dir_turns_on_drawing_every_test_sample(monkeypatch):
+    test = load_tool('test')
+    main_config = osp.join(REPO_ROOT, 'configs', 'segmentation',
+                           'fcn-compactcnn_400it_shapes.py')
+    monkeypatch.setattr(sys, 'argv', [
+        'test.py', main_config, 'ckpt.pth', '--work-dir', 'wd', '--show-dir',
+        'vis'
+    ])
+    cfg = test.build_config(test.parse_args())
+    hook = cfg.default_hooks.visualization
+    assert hook.draw is True and hook.on_test is True
+    assert hook.interval['test'] == 1 and hook.max_samples['test'] is None
+    assert cfg.visualizer.save_dir == osp.join('wd', 'vis')
