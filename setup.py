@@ -14,8 +14,8 @@ import shutil
 import sys
 import sysconfig
 from importlib import metadata
-from typing import List, Optional
 from setuptools import setup
+from typing import List, Optional
 
 HERE = osp.dirname(osp.abspath(__file__))
 MIM_FOLDERS = ('tools', 'configs')

@@ -7,8 +7,7 @@ from conftest import TOY_CONFIG, TOY_DIR
 
 from mmflow_ext.compat import TRUST_ENV_VAR
 from mmflow_ext.engine.tool_args import (add_runner_arguments,
-                                         apply_environment,
-                                         load_runner_config)
+                                         apply_environment, load_runner_config)
 
 
 @pytest.fixture(autouse=True)
