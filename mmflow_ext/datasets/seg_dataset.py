@@ -5,11 +5,11 @@ import os.path as osp
 from typing import Callable, Dict, List, Optional, Sequence, Union
 
 import mmengine
-import numpy as np
 from mmengine import fileio
 from mmengine.dataset import BaseDataset
 
 from mmflow_ext.registry import DATASETS
+from mmflow_ext.visualization.palette import random_palette
 from .seg_metainfo import (ADE20K_CLASSES, ADE20K_PALETTE, CITYSCAPES_CLASSES,
                            CITYSCAPES_PALETTE)
 
@@ -18,7 +18,6 @@ __all__ = ['BaseSegDataset', 'CityscapesDataset', 'ADE20KDataset']
 _IGNORED_LABEL = 255
 #: old label -> new label of a class subset
 LabelMap = Dict[int, int]
-_RANDOM_PALETTE_SEED = 42
 
 
 @DATASETS.register_module()
@@ -163,8 +162,7 @@ class BaseSegDataset(BaseDataset):
         if len(palette) == len(classes):
             return palette
         if not palette:
-            rng = np.random.RandomState(_RANDOM_PALETTE_SEED)
-            return rng.randint(0, 255, size=(len(classes), 3)).tolist()
+            return [list(color) for color in random_palette(len(classes))]
         if len(palette) > len(classes) and label_map is not None:
             kept = sorted((new, old) for old, new in label_map.items()
                           if new != _IGNORED_LABEL)

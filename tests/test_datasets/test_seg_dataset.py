@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from mmengine.registry import DefaultScope
 
+from mmflow_ext.apis.dataset_meta import fit_palette
 from mmflow_ext.datasets.seg_dataset import (ADE20KDataset, BaseSegDataset,
                                              CityscapesDataset)
 from mmflow_ext.registry import DATASETS
@@ -144,6 +145,8 @@ def test_missing_palette_is_seeded_and_leaves_global_state(tmp_path):
     assert dataset.metainfo['palette'] == np.random.RandomState(42).randint(
         0, 255, size=(2, 3)).tolist()
     assert dataset.metainfo['label_map'] is None
+    # inference without the dataset picks the same colours
+    assert fit_palette(('a', 'b'), None) == dataset.metainfo['palette']
 
 
 def test_test_mode_needs_classes(tmp_path):
