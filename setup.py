@@ -5,24 +5,35 @@ Two things happen here that a plain ``setup.cfg`` cannot express:
 
 * the mmcv requirement is ``mmcv-lite`` unless a full ``mmcv`` distribution is
   already installed in the target environment (never both);
-* ``tools/`` and ``configs/`` are copied into ``mmflow_ext/.mim/`` so that
-  ``mim train mmflow_ext CONFIG`` finds them in a regular install.
+* ``tools/`` and ``configs/`` are copied into ``mmflow_ext/.mim/`` (linked
+  there in an editable install) so that ``mim train mmflow_ext CONFIG`` and
+  ``_base_ = 'mmflow_ext::...'`` find them.
 """
+
 import os
 import os.path as osp
 import shutil
 import sys
 import sysconfig
 from importlib import metadata
-from setuptools import setup
 from typing import List, Optional
+
+from setuptools import setup
 
 HERE = osp.dirname(osp.abspath(__file__))
 MIM_FOLDERS = ('tools', 'configs')
+MIM_FILES = ('model-index.yml',)
 #: setup.py commands that build the files of a regular install
 BUILD_COMMANDS = {
-    'build', 'build_py', 'bdist_wheel', 'bdist_egg', 'install', 'sdist'
+    'build',
+    'build_py',
+    'bdist_wheel',
+    'bdist_egg',
+    'install',
+    'sdist',
 }
+#: setup.py commands of an editable install (PEP 660 and legacy)
+EDITABLE_COMMANDS = {'editable_wheel', 'develop'}
 
 
 def read_version() -> str:
@@ -82,35 +93,56 @@ def mmcv_requirement(paths: Optional[List[str]] = None) -> str:
 
 
 def add_mim_extension() -> None:
-    """Copy ``tools/`` and ``configs/`` into ``mmflow_ext/.mim/``.
+    """Provide ``tools/``, ``configs/`` and ``model-index.yml`` in
+    ``mmflow_ext/.mim/``.
 
-    Only commands that build an install copy them; metadata queries and
-    editable installs leave the checkout alone (there the scripts are run
-    from the checkout itself).
+    Commands that build an install copy them there; an editable install
+    links them to the checkout instead, so that ``mim train`` and configs
+    inheriting ``mmflow_ext::...`` see the files being edited. Metadata
+    queries leave the checkout alone.
     """
-    if not BUILD_COMMANDS.intersection(sys.argv[1:]):
+    argv = set(sys.argv[1:])
+    editable = bool(EDITABLE_COMMANDS.intersection(argv))
+    if not editable and not BUILD_COMMANDS.intersection(argv):
         return
     mim_root = osp.join(HERE, 'mmflow_ext', '.mim')
     os.makedirs(mim_root, exist_ok=True)
     for folder in MIM_FOLDERS:
         src = osp.join(HERE, folder)
         dst = osp.join(mim_root, folder)
-        if osp.isdir(dst):
+        if osp.islink(dst):
+            os.remove(dst)
+        elif osp.isdir(dst):
             shutil.rmtree(dst)
-        shutil.copytree(
-            src, dst, ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
+        if editable:
+            os.symlink(osp.relpath(src, mim_root), dst)
+        else:
+            shutil.copytree(
+                src, dst, ignore=shutil.ignore_patterns('__pycache__', '*.pyc')
+            )
+    for name in MIM_FILES:
+        src = osp.join(HERE, name)
+        dst = osp.join(mim_root, name)
+        if osp.lexists(dst):
+            os.remove(dst)
+        if editable:
+            os.symlink(osp.relpath(src, mim_root), dst)
+        else:
+            shutil.copyfile(src, dst)
 
 
 if __name__ == '__main__':
     add_mim_extension()
     setup(
         version=read_version(),
-        install_requires=parse_requirements('requirements/runtime.txt') +
-        [mmcv_requirement()],
+        install_requires=parse_requirements('requirements/runtime.txt')
+        + [mmcv_requirement()],
         extras_require={
             'tests': parse_requirements('requirements/tests.txt'),
             'mim': parse_requirements('requirements/mim.txt'),
             'docs': parse_requirements('requirements/docs.txt'),
             'benchmarks': parse_requirements('requirements/benchmarks.txt'),
+            'tensorboard': parse_requirements('requirements/tensorboard.txt'),
+            'lmdb': parse_requirements('requirements/lmdb.txt'),
         },
     )
