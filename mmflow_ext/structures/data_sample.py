@@ -1,5 +1,6 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """``DataSample``: what one editing sample (or a stacked batch) carries."""
+
 from copy import deepcopy
 from numbers import Number
 from typing import Any, Dict, List, Optional, Sequence, Union
@@ -8,66 +9,17 @@ import numpy as np
 import torch
 from mmengine.structures import BaseDataElement, LabelData
 
-__all__ = ['DataSample']
+from .image_layout import all_to_tensor
+from .typed_fields import TypedFieldsMixin
+
+__all__ = ['DataSample', 'format_label']
 
 LabelLike = Union[torch.Tensor, np.ndarray, Sequence[Number], Number]
 
 
-def image_to_tensor(img: np.ndarray) -> torch.Tensor:
-    """Turn one ``H×W`` or ``H×W×C`` array into a ``C×H×W`` tensor.
-
-    Args:
-        img (np.ndarray): The image; its dtype is kept.
-
-    Returns:
-        torch.Tensor: A contiguous ``C×H×W`` tensor (``1×H×W`` for 2-D
-        input).
-    """
-    if img.ndim == 2:
-        img = img[..., None]
-    return torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1)))
-
-
-def _is_image_like(value: Any) -> bool:
-    if isinstance(value, (list, tuple)):
-        return len(value) > 0 and all(_is_image_like(v) for v in value)
-    if isinstance(value, np.ndarray):
-        return value.ndim > 1
-    return isinstance(value, torch.Tensor)
-
-
-def all_to_tensor(value: Any) -> Any:
-    """Turn an image, or a list of frames, into a tensor.
-
-    ``H×W(×C)`` arrays become ``C×H×W`` tensors keeping their dtype; a list
-    or tuple of frames becomes ``T×C×H×W``; tensors pass unchanged. Anything
-    that is not image-like (numbers, strings, 1-D arrays) is returned as is.
-
-    Args:
-        value (Any): The value to convert.
-
-    Returns:
-        Any: The tensor, or ``value`` itself when it is not image-like.
-
-    Examples:
-        >>> all_to_tensor(np.zeros((4, 5, 3), np.uint8)).shape
-        torch.Size([3, 4, 5])
-        >>> all_to_tensor([np.zeros((4, 5)), np.zeros((4, 5))]).shape
-        torch.Size([2, 1, 4, 5])
-        >>> all_to_tensor('a.png')
-        'a.png'
-    """
-    if not _is_image_like(value):
-        return value
-    if isinstance(value, (list, tuple)):
-        return torch.stack([all_to_tensor(v) for v in value])
-    if isinstance(value, np.ndarray):
-        return image_to_tensor(value)
-    return value
-
-
-def format_label(value: LabelLike,
-                 num_classes: Optional[int] = None) -> LabelData:
+def format_label(
+    value: LabelLike, num_classes: Optional[int] = None
+) -> LabelData:
     """Turn a label of any usual Python type into a :class:`LabelData`.
 
     Args:
@@ -93,23 +45,28 @@ def format_label(value: LabelLike,
     elif isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         label = torch.tensor([int(value)])
     else:
-        raise TypeError(f'gt_label must be an int, a sequence of ints, an '
-                        f'array or a tensor, got {type(value).__name__}')
+        raise TypeError(
+            f'gt_label must be an int, a sequence of ints, an '
+            f'array or a tensor, got {type(value).__name__}'
+        )
     metainfo = {}
     if num_classes is not None:
         metainfo['num_classes'] = num_classes
         if label.numel() and (label.max() >= num_classes or label.min() < 0):
-            raise ValueError(f'gt_label {label.tolist()} is outside '
-                             f'[0, num_classes={num_classes})')
+            raise ValueError(
+                f'gt_label {label.tolist()} is outside '
+                f'[0, num_classes={num_classes})'
+            )
     return LabelData(label=label, metainfo=metainfo)
 
 
 def _is_splittable(value: Any) -> bool:
-    return isinstance(value, (DataSample, torch.Tensor, np.ndarray, list,
-                              tuple)) and not isinstance(value, str)
+    return isinstance(
+        value, (DataSample, torch.Tensor, np.ndarray, list, tuple)
+    ) and not isinstance(value, str)
 
 
-class DataSample(BaseDataElement):
+class DataSample(TypedFieldsMixin, BaseDataElement):
     """Data sample of image editing: the interface between the dataset, the
     model, the evaluator and the visualizer.
 
@@ -119,9 +76,13 @@ class DataSample(BaseDataElement):
     their name) and onto metainfo by :attr:`META_KEYS`. The low-quality
     ``img`` is the model input and never enters the sample.
 
-    A sample built directly holds one sample: ``len`` is 1 whatever its
-    tensors' shapes. :meth:`stack` builds a batch (``len`` is the number of
-    samples stacked) that :meth:`split` takes apart again.
+    :meth:`stack` builds a batch (``len`` is the number of samples
+    stacked) that :meth:`split` takes apart again. A sample built directly
+    is a batch when one of its tensors has four or more dimensions (e.g.
+    ``pred_img`` of shape ``N×C×H×W``, as a model builds its outputs): its
+    ``len`` is then the first dimension its splittable values share, as in
+    MMagic. Otherwise it holds one sample and ``len`` is 1, also for a
+    ``C×H×W`` image (MMagic would say ``C``).
 
     Examples:
         >>> import torch
@@ -136,18 +97,38 @@ class DataSample(BaseDataElement):
         (2, torch.Size([2, 3, 4, 4]), ['a.png', 'b.png'])
         >>> [s.gt_path for s in batch.split()]
         ['a.png', 'b.png']
+        >>> outputs = DataSample(pred_img=torch.zeros(2, 3, 4, 4))
+        >>> len(outputs), outputs.split()[1].pred_img.shape
+        (2, torch.Size([3, 4, 4]))
     """
 
     #: pipeline result key -> metainfo key
     META_KEYS: Dict[str, str] = {
         name: name
-        for name in ('img_path', 'gt_path', 'merged_path', 'trimap_path',
-                     'ori_shape', 'img_shape', 'ori_merged_shape',
-                     'ori_trimap_shape', 'trimap_channel_order', 'empty_box',
-                     'ori_img_shape', 'ori_gt_shape', 'img_channel_order',
-                     'gt_channel_order', 'gt_color_type', 'img_color_type',
-                     'sample_idx', 'num_input_frames', 'num_output_frames',
-                     'mask_bbox', 'coord', 'cell')
+        for name in (
+            'img_path',
+            'gt_path',
+            'merged_path',
+            'trimap_path',
+            'ori_shape',
+            'img_shape',
+            'ori_merged_shape',
+            'ori_trimap_shape',
+            'trimap_channel_order',
+            'empty_box',
+            'ori_img_shape',
+            'ori_gt_shape',
+            'img_channel_order',
+            'gt_channel_order',
+            'gt_color_type',
+            'img_color_type',
+            'sample_idx',
+            'num_input_frames',
+            'num_output_frames',
+            'mask_bbox',
+            'coord',
+            'cell',
+        )
     }
 
     #: pipeline result key -> data field (other data keys keep their name)
@@ -171,7 +152,13 @@ class DataSample(BaseDataElement):
         cropped_img='cropped_img',
         pred_img='pred_img',
         ori_trimap='ori_trimap',
-        prompt='prompt')
+        prompt='prompt',
+        latent='latent',
+        feats='feats',
+    )
+
+    #: data fields whose values must have a given type
+    typed_fields = {'gt_label': LabelData}
 
     def __init__(self, *, metainfo: Optional[dict] = None, **kwargs) -> None:
         object.__setattr__(self, '_batch_size', None)
@@ -185,14 +172,20 @@ class DataSample(BaseDataElement):
         Args:
             data (dict): Pipeline results; unknown keys are ignored.
         """
-        self.set_metainfo({
-            self.META_KEYS[k]: v
-            for k, v in data.items() if k in self.META_KEYS
-        })
-        self.set_tensor_data({
-            self.DATA_KEYS[k]: v
-            for k, v in data.items() if k in self.DATA_KEYS
-        })
+        self.set_metainfo(
+            {
+                self.META_KEYS[k]: v
+                for k, v in data.items()
+                if k in self.META_KEYS
+            }
+        )
+        self.set_tensor_data(
+            {
+                self.DATA_KEYS[k]: v
+                for k, v in data.items()
+                if k in self.DATA_KEYS
+            }
+        )
 
     def set_tensor_data(self, data: dict) -> None:
         """Set data fields, turning images into tensors.
@@ -224,12 +217,15 @@ class DataSample(BaseDataElement):
         value = all_to_tensor(value)
         if isinstance(value, torch.Tensor):
             return value
-        if isinstance(value, np.ndarray) or (isinstance(value, Number)
-                                             and not isinstance(value, bool)):
+        if isinstance(value, np.ndarray) or (
+            isinstance(value, Number) and not isinstance(value, bool)
+        ):
             return torch.as_tensor(value)
-        raise TypeError(f'DataSample field "{key}" must be an image, a list '
-                        f'of frames, an array or a number, got '
-                        f'{type(value).__name__}')
+        raise TypeError(
+            f'DataSample field "{key}" must be an image, a list '
+            f'of frames, an array or a number, got '
+            f'{type(value).__name__}'
+        )
 
     def set_gt_label(self, value: LabelLike) -> 'DataSample':
         """Set ``gt_label``, checked against metainfo ``num_classes``.
@@ -259,33 +255,10 @@ class DataSample(BaseDataElement):
         self.set_field(value, 'prompt', dtype=(str, list))
         return self
 
-    def set_field(self,
-                  value: Any,
-                  name: str,
-                  dtype: Optional[type] = None,
-                  field_type: str = 'data') -> None:
-        """Set a field; ``gt_label`` must be a :class:`LabelData`.
-
-        Args:
-            value (Any): The value.
-            name (str): The field name.
-            dtype (type, optional): Extra type requirement.
-            field_type (str): ``'data'`` or ``'metainfo'``.
-
-        Raises:
-            TypeError: When ``gt_label`` or ``dtype`` is not satisfied.
-        """
-        expected = LabelData if name == 'gt_label' else dtype
-        if expected is not None and not isinstance(value, expected):
-            raise TypeError(f'DataSample.{name} must be of type {expected}, '
-                            f'got {type(value).__name__}')
-        super().set_field(value, name, field_type=field_type)
-
     # ------------------------------------------------------------ copies
-    def new(self,
-            *,
-            metainfo: Optional[dict] = None,
-            **kwargs) -> 'DataSample':
+    def new(
+        self, *, metainfo: Optional[dict] = None, **kwargs
+    ) -> 'DataSample':
         """A new sample of the same kind (stacked or not), see
         :meth:`mmengine.structures.BaseDataElement.new`."""
         new_data = super().new(metainfo=metainfo, **kwargs)
@@ -304,9 +277,33 @@ class DataSample(BaseDataElement):
         """bool: Whether this sample was made by :meth:`stack`."""
         return self._batch_size is not None
 
+    def _holds_batch(self) -> bool:
+        """Whether this sample is a batch: stacked, or holding a tensor of
+        four or more dimensions."""
+        return self.is_stacked or any(
+            isinstance(v, torch.Tensor) and v.ndim >= 4 for v in self.values()
+        )
+
     def __len__(self) -> int:
-        """Number of samples: as stacked, or 1 for a single sample."""
-        return 1 if self._batch_size is None else self._batch_size
+        """Number of samples.
+
+        Stacked: the number stacked. Holding a tensor of four or more
+        dimensions: the length all splittable values share (1 when they
+        differ), as in MMagic. Otherwise 1.
+        """
+        if self._batch_size is not None:
+            return self._batch_size
+        if not self._holds_batch():
+            return 1
+        lengths = set()
+        for value in list(self.values()) + list(self.metainfo_values()):
+            if isinstance(value, LabelData):
+                lengths.add(value.label.shape[0])
+            elif isinstance(value, torch.Tensor) and value.ndim == 0:
+                continue
+            elif _is_splittable(value):
+                lengths.add(len(value))
+        return lengths.pop() if len(lengths) == 1 else 1
 
     @classmethod
     def stack(cls, data_samples: Sequence['DataSample']) -> 'DataSample':
@@ -330,26 +327,31 @@ class DataSample(BaseDataElement):
         first = data_samples[0]
         keys, meta_keys = set(first.keys()), set(first.metainfo_keys())
         for idx, sample in enumerate(data_samples[1:], start=1):
-            for kind, own, other in (('data', keys, set(sample.keys())),
-                                     ('metainfo', meta_keys,
-                                      set(sample.metainfo_keys()))):
+            for kind, own, other in (
+                ('data', keys, set(sample.keys())),
+                ('metainfo', meta_keys, set(sample.metainfo_keys())),
+            ):
                 if own != other:
                     raise ValueError(
                         f'Cannot stack: sample {idx} has {kind} keys '
-                        f'{sorted(other)} but sample 0 has {sorted(own)}')
+                        f'{sorted(other)} but sample 0 has {sorted(own)}'
+                    )
         stacked = cls()
         for key in sorted(keys):
             values = [sample.get(key) for sample in data_samples]
             kinds = {type(v) for v in values}
             if len(kinds) != 1:
-                raise TypeError(f'Cannot stack field "{key}": mixed types '
-                                f'{sorted(k.__name__ for k in kinds)}')
+                raise TypeError(
+                    f'Cannot stack field "{key}": mixed types '
+                    f'{sorted(k.__name__ for k in kinds)}'
+                )
             if isinstance(values[0], torch.Tensor):
                 value = torch.stack(values)
             elif isinstance(values[0], LabelData):
                 value = LabelData(
                     label=torch.stack([v.label for v in values]),
-                    metainfo=values[0].metainfo)
+                    metainfo=values[0].metainfo,
+                )
             elif isinstance(values[0], DataSample):
                 value = cls.stack(values)
             else:
@@ -357,14 +359,16 @@ class DataSample(BaseDataElement):
             stacked.set_field(value, key)
         for key in sorted(meta_keys):
             stacked.set_metainfo(
-                {key: [sample.metainfo[key] for sample in data_samples]})
+                {key: [sample.metainfo[key] for sample in data_samples]}
+            )
         object.__setattr__(stacked, '_batch_size', len(data_samples))
         return stacked
 
     def split(self, allow_nonseq_value: bool = False) -> List['DataSample']:
         """Split a stacked sample along its first dimension.
 
-        A sample that was not stacked splits into a list holding one copy.
+        A sample that holds one sample (see :meth:`__len__`) splits into a
+        list holding one copy.
 
         Args:
             allow_nonseq_value (bool): Copy values that cannot be split (a
@@ -379,7 +383,7 @@ class DataSample(BaseDataElement):
                 ``allow_nonseq_value`` is False.
             ValueError: For a value whose length is not ``len(self)``.
         """
-        if not self.is_stacked:
+        if not self._holds_batch():
             return [self.clone()]
         size = len(self)
         samples = [DataSample() for _ in range(size)]
@@ -401,10 +405,13 @@ class DataSample(BaseDataElement):
                 raise TypeError(
                     f'Cannot split field "{key}": a {type(value).__name__} '
                     'is not a sequence; pass allow_nonseq_value=True to copy '
-                    'it into every sample')
+                    'it into every sample'
+                )
             if len(parts) != size:
-                raise ValueError(f'Cannot split field "{key}": it holds '
-                                 f'{len(parts)} values for {size} samples')
+                raise ValueError(
+                    f'Cannot split field "{key}": it holds '
+                    f'{len(parts)} values for {size} samples'
+                )
             field_type = 'metainfo' if key in meta_keys else 'data'
             for sample, part in zip(samples, parts):
                 sample.set_field(part, key, field_type=field_type)

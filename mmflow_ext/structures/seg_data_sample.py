@@ -1,11 +1,16 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """``SegDataSample``: what one segmentation sample carries between stages."""
-from typing import Any, Dict, Optional, Type
+
+from typing import Dict, Type
 
 from mmengine.structures import BaseDataElement, PixelData
 
+from .typed_fields import TypedFieldsMixin
 
-class SegDataSample(BaseDataElement):
+__all__ = ['SegDataSample']
+
+
+class SegDataSample(TypedFieldsMixin, BaseDataElement):
     """Data sample of semantic segmentation, the interface between the
     dataset, the model and the evaluator.
 
@@ -18,7 +23,7 @@ class SegDataSample(BaseDataElement):
     Other pixel fields (``gt_edge_map``, ``gt_depth_map``, ...) may be set
     freely. Assigning a wrong type to a typed field raises a
     :class:`TypeError` that names the field, and leaves the sample unchanged
-    (MMEngine would list the name as a key even though reading it fails).
+    (see :class:`~mmflow_ext.structures.typed_fields.TypedFieldsMixin`).
 
     Examples:
         >>> import torch
@@ -44,26 +49,3 @@ class SegDataSample(BaseDataElement):
         'pred_sem_seg': PixelData,
         'seg_logits': PixelData,
     }
-
-    def set_field(self,
-                  value: Any,
-                  name: str,
-                  dtype: Optional[Type] = None,
-                  field_type: str = 'data') -> None:
-        """Set a field after checking the type of a typed field.
-
-        Args:
-            value (Any): The value.
-            name (str): The field name.
-            dtype (type, optional): Extra type requirement. Defaults to None.
-            field_type (str): ``'data'`` or ``'metainfo'``.
-
-        Raises:
-            TypeError: When ``name`` is a typed field and ``value`` has the
-                wrong type.
-        """
-        expected = self.typed_fields.get(name, dtype)
-        if expected is not None and not isinstance(value, expected):
-            raise TypeError(f'{type(self).__name__}.{name} must be a '
-                            f'{expected.__name__}, got {type(value).__name__}')
-        super().set_field(value, name, dtype=dtype, field_type=field_type)

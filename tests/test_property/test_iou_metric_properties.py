@@ -1,5 +1,6 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """``IoUMetric`` equals a brute-force count on random label maps."""
+
 import numpy as np
 import torch
 from hypothesis import given, settings
@@ -36,7 +37,8 @@ def percent_mean(numerator, denominator):
     num_classes=st.integers(1, 6),
     count=st.integers(1, 4),
     ignore_index=st.sampled_from([255, 0]),
-    seed=st.integers(0, 10000))
+    seed=st.integers(0, 10000),
+)
 def test_iou_metric_equals_brute_force(num_classes, count, ignore_index, seed):
     rng = np.random.default_rng(seed)
     pairs, samples = [], []
@@ -54,7 +56,9 @@ def test_iou_metric_equals_brute_force(num_classes, count, ignore_index, seed):
         dict(
             type='IoUMetric',
             ignore_index=ignore_index,
-            iou_metrics=['mIoU', 'mDice']))
+            iou_metrics=['mIoU', 'mDice'],
+        )
+    )
     metric.dataset_meta = dict(classes=[f'c{i}' for i in range(num_classes)])
     metric.process({}, samples)
 
@@ -65,7 +69,8 @@ def test_iou_metric_equals_brute_force(num_classes, count, ignore_index, seed):
     results = metric.compute_metrics(metric.results)
     inter, pred, label = counts.astype(np.float64)
     assert results["aAcc"] == float(
-        np.round(inter.sum() / label.sum() * 100, 2))
+        np.round(inter.sum() / label.sum() * 100, 2)
+    )
     assert results['mIoU'] == percent_mean(inter, pred + label - inter)
     assert results['mAcc'] == percent_mean(inter, label)
     assert results['mDice'] == percent_mean(2 * inter, pred + label)

@@ -2,6 +2,7 @@
 """Properties of the segmentation data flow on random inputs: packing keeps
 every value, preprocessing is undone by cropping, post-processing undoes
 padding, flips and resizing."""
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -12,6 +13,7 @@ from mmengine.structures import PixelData
 from mmflow_ext.models.segmentors.base import BaseSegmentor
 from mmflow_ext.registry import MODELS, TRANSFORMS
 from mmflow_ext.structures import SegDataSample
+from mmflow_ext.structures.padding import crop_padding, sample_padding
 
 SETTINGS = settings(max_examples=30, deadline=None)
 IMAGE_DTYPES = (np.uint8, np.uint16, np.float32)
@@ -29,23 +31,32 @@ def images(draw, channels=st.sampled_from([0, 1, 3, 4])):
     if dtype == np.float32:
         return rng.uniform(-5, 300, shape).astype(np.float32)
     return rng.integers(
-        0, np.iinfo(dtype).max, shape, endpoint=True, dtype=dtype)
+        0, np.iinfo(dtype).max, shape, endpoint=True, dtype=dtype
+    )
 
 
 @SETTINGS
 @given(
     img=images(),
     label_high=st.sampled_from([4, 255, 300, 70000]),
-    seed=st.integers(0, 1000))
+    seed=st.integers(0, 1000),
+)
 def test_pack_seg_inputs_keeps_every_value(img, label_high, seed):
-    labels = np.random.default_rng(seed).integers(
-        0, label_high, img.shape[:2], endpoint=True).astype(np.int64)
+    labels = (
+        np.random.default_rng(seed)
+        .integers(0, label_high, img.shape[:2], endpoint=True)
+        .astype(np.int64)
+    )
     expected_img = img.copy()
     packed = TRANSFORMS.build(dict(type='PackSegInputs'))(
-        dict(img=img, gt_seg_map=labels, img_shape=img.shape[:2]))
+        dict(img=img, gt_seg_map=labels, img_shape=img.shape[:2])
+    )
     inputs = packed['inputs']
-    chw = expected_img[None] if expected_img.ndim == 2 else \
-        expected_img.transpose(2, 0, 1)
+    chw = (
+        expected_img[None]
+        if expected_img.ndim == 2
+        else expected_img.transpose(2, 0, 1)
+    )
     assert inputs.dtype == torch.from_numpy(expected_img).dtype
     assert np.array_equal(inputs.numpy(), chw)
     gt = packed['data_samples'].gt_sem_seg.data
@@ -53,7 +64,11 @@ def test_pack_seg_inputs_keeps_every_value(img, label_high, seed):
     high = int(labels.max())
     expected_dtype = (
         torch.uint8
-        if high <= 255 else torch.int16 if high <= 32767 else torch.int32)
+        if high <= 255
+        else torch.int16
+        if high <= 32767
+        else torch.int32
+    )
     assert gt.dtype == expected_dtype
 
 
@@ -79,9 +94,11 @@ def seg_batches(draw):
     data=seg_batches(),
     divisor=st.sampled_from([None, 1, 4, 5]),
     bgr_to_rgb=st.booleans(),
-    pad_val=st.sampled_from([0, -3.5]))
-def test_seg_preprocessor_crop_undoes_padding(data, divisor, bgr_to_rgb,
-                                              pad_val):
+    pad_val=st.sampled_from([0, -3.5]),
+)
+def test_seg_preprocessor_crop_undoes_padding(
+    data, divisor, bgr_to_rgb, pad_val
+):
     batch, mean, std = data
     pre = MODELS.build(
         dict(
@@ -91,7 +108,9 @@ def test_seg_preprocessor_crop_undoes_padding(data, divisor, bgr_to_rgb,
             size_divisor=divisor,
             bgr_to_rgb=bgr_to_rgb,
             pad_val=pad_val,
-            seg_pad_val=255))
+            seg_pad_val=255,
+        )
+    )
     samples = []
     for _, labels in batch:
         sample = SegDataSample()
@@ -99,18 +118,22 @@ def test_seg_preprocessor_crop_undoes_padding(data, divisor, bgr_to_rgb,
         samples.append(sample)
     out = pre(
         dict(inputs=[img for img, _ in batch], data_samples=samples),
-        training=True)
+        training=True,
+    )
     inputs = out['inputs']
     height = max(img.shape[1] for img, _ in batch)
     width = max(img.shape[2] for img, _ in batch)
     if divisor:
-        height, width = (-(-height // divisor) * divisor,
-                         -(-width // divisor) * divisor)
+        height, width = (
+            -(-height // divisor) * divisor,
+            -(-width // divisor) * divisor,
+        )
     assert inputs.shape[-2:] == (height, width)
     m = torch.tensor(mean, dtype=torch.float32).view(-1, 1, 1)
     s = torch.tensor(std, dtype=torch.float32).view(-1, 1, 1)
-    for i, ((img, labels),
-            sample) in enumerate(zip(batch, out['data_samples'])):
+    for i, ((img, labels), sample) in enumerate(
+        zip(batch, out['data_samples'])
+    ):
         h, w = img.shape[1:]
         if bgr_to_rgb and img.shape[0] == 3:
             img = img.flip(0)
@@ -124,6 +147,12 @@ def test_seg_preprocessor_crop_undoes_padding(data, divisor, bgr_to_rgb,
         assert bool((gt[:, h:] == 255).all() and (gt[:, :, w:] == 255).all())
         assert sample.padding_size == (0, width - w, 0, height - h)
         assert sample.img_shape == (h, w)
+        # the recorded padding, read back by the contract, crops exactly
+        padding = sample_padding(sample.metainfo)
+        assert torch.equal(
+            crop_padding(inputs[i], padding, sample.pad_shape), expected
+        )
+        assert torch.equal(crop_padding(gt, padding), labels.long())
 
 
 class LogitsOnly(BaseSegmentor):
@@ -147,9 +176,9 @@ class LogitsOnly(BaseSegmentor):
 
 FLIP_DIMS = {
     None: (),
-    'horizontal': (2, ),
-    'vertical': (1, ),
-    'diagonal': (1, 2)
+    'horizontal': (2,),
+    'vertical': (1,),
+    'diagonal': (1, 2),
 }
 
 
@@ -163,30 +192,41 @@ FLIP_DIMS = {
     flip=st.sampled_from(list(FLIP_DIMS)),
     ori=st.sampled_from([None, (3, 5), (11, 6)]),
     test_key=st.booleans(),
-    seed=st.integers(0, 1000))
+    seed=st.integers(0, 1000),
+)
 def test_postprocess_result_inverts_pad_flip_and_resize(
-        classes, height, width, bottom, right, flip, ori, test_key, seed):
+    classes, height, width, bottom, right, flip, ori, test_key, seed
+):
     logits = torch.randn(
-        classes, height, width, generator=torch.Generator().manual_seed(seed))
+        classes, height, width, generator=torch.Generator().manual_seed(seed)
+    )
     seen = logits.flip(FLIP_DIMS[flip]) if flip else logits
     padded = F.pad(seen, (0, right, 0, bottom), value=1e4)[None]
     ori_shape = ori or (height, width)
     meta = dict(
-        ori_shape=ori_shape, flip=flip is not None, flip_direction=flip)
-    meta['img_padding_size' if test_key else 'padding_size'] = (0, right, 0,
-                                                                bottom)
+        ori_shape=ori_shape, flip=flip is not None, flip_direction=flip
+    )
+    meta['img_padding_size' if test_key else 'padding_size'] = (
+        0,
+        right,
+        0,
+        bottom,
+    )
     sample = SegDataSample(metainfo=meta)
     result = LogitsOnly().postprocess_result(padded, [sample])[0]
 
     expected = logits
     if tuple(ori_shape) != (height, width):
         expected = F.interpolate(
-            logits[None], ori_shape, mode='bilinear', align_corners=False)[0]
+            logits[None], ori_shape, mode='bilinear', align_corners=False
+        )[0]
     if classes == 1:
         assert torch.equal(result.seg_logits.data, expected.sigmoid())
-        assert torch.equal(result.pred_sem_seg.data, (expected.sigmoid()
-                                                      > 0.3).long())
+        assert torch.equal(
+            result.pred_sem_seg.data, (expected.sigmoid() > 0.3).long()
+        )
     else:
         assert torch.equal(result.seg_logits.data, expected)
-        assert torch.equal(result.pred_sem_seg.data,
-                           expected.argmax(0, keepdim=True))
+        assert torch.equal(
+            result.pred_sem_seg.data, expected.argmax(0, keepdim=True)
+        )

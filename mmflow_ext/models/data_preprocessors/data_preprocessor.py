@@ -1,7 +1,14 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """Editing ``DataPreprocessor``: batch, convert channels, normalize, pad,
-and undo all of it (:meth:`DataPreprocessor.destruct`) for the outputs."""
-import math
+and undo all of it (:meth:`DataPreprocessor.destruct`) for the outputs.
+
+The steps are the shared ones of :mod:`mmflow_ext.models.utils`, the
+padding follows :mod:`mmflow_ext.structures.padding` (recorded in MMagic's
+form) and the channel orders are read by :mod:`.channel_order`. Nothing is
+carried from :meth:`~DataPreprocessor.forward` to
+:meth:`~DataPreprocessor.destruct` but the data samples' metainfo.
+"""
+
 from logging import WARNING
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
@@ -13,6 +20,29 @@ from torch import Tensor
 
 from mmflow_ext.registry import MODELS
 from mmflow_ext.structures import DataSample
+from mmflow_ext.structures.padding import (
+    Padding,
+    bottom_right_padding,
+    crop_padding,
+    edit_padding_size,
+    padded_shape,
+    read_padding,
+    scale_padding,
+)
+
+from ..utils import (
+    check_std,
+    empty_batch,
+    fill_padding,
+    flip_channels,
+    flipped_channels,
+    write_normalized,
+)
+from .channel_order import (
+    batch_channel_order,
+    channel_dim,
+    parse_channel_order,
+)
 
 __all__ = ['DataPreprocessor']
 
@@ -29,8 +59,8 @@ def _as_list(value: Union[None, str, Sequence[str]]) -> List[str]:
 
 
 def _as_floats(
-        name: str, value: Union[None, Number,
-                                Sequence[Number]]) -> Optional[List[float]]:
+    name: str, value: Union[None, Number, Sequence[Number]]
+) -> Optional[List[float]]:
     if value is None:
         return None
     values = list(value) if isinstance(value, (list, tuple)) else [value]
@@ -39,50 +69,22 @@ def _as_floats(
     return [float(v) for v in values]
 
 
-def _channel_dim(tensor: Tensor) -> int:
-    """Channel axis of ``(H*W, C)``, ``(C, H, W)``, ``(N, C, H, W)`` or
-    ``(N, T, C, H, W)`` tensors."""
-    if tensor.ndim == 2:
-        return 1
-    if tensor.ndim in (3, 4, 5):
-        return tensor.ndim - 3
-    raise ValueError(
-        'Expected a (H*W, C), (C, H, W), (N, C, H, W) or '
-        f'(N, T, C, H, W) tensor, got shape {tuple(tensor.shape)}')
-
-
-def _unpadded_size(height: int, width: int, padding: Tensor,
-                   pad_shape: Optional[Tuple[int, int]]) -> Tuple[int, int]:
-    """Height and width of an output once the input's padding is removed.
-
-    The padding was added to the input; an output of another size (e.g. an
-    upscaled one) loses the padding scaled by output size / padded input
-    size (``pad_shape``; scale 1 when it is unknown).
-
-    Examples:
-        >>> _unpadded_size(20, 30, torch.tensor([0., 3., 0.]), (10, 15))
-        (14, 30)
-    """
-    scale_h = height / pad_shape[0] if pad_shape else 1
-    scale_w = width / pad_shape[1] if pad_shape else 1
-    return (height - round(float(padding[-2]) * scale_h),
-            width - round(float(padding[-1]) * scale_w))
-
-
-def _flip_channels(tensor: Tensor) -> Tensor:
-    """Swap the first and third channel (BGR <-> RGB, alpha kept)."""
-    dim = _channel_dim(tensor)
-    order = [2, 1, 0, 3] if tensor.shape[dim] == 4 else [2, 1, 0]
-    return tensor.index_select(dim, torch.tensor(order, device=tensor.device))
-
-
-def _common(values: list, what: str):
-    """The one value all entries share (stacked metainfo is a list)."""
-    if not isinstance(values, list):
-        return values
-    if any(v != values[0] for v in values):
-        raise ValueError(f'{what} differs between samples: {values}')
-    return values[0] if values else None
+def _as_samples(data_samples: Samples) -> Tuple[bool, list]:
+    """Whether ``data_samples`` is one unstacked sample, and the metainfo
+    values of each sample: ``[(padding_size, pad_shape), ...]``."""
+    if isinstance(data_samples, list):
+        return False, [
+            (s.metainfo.get('padding_size'), s.metainfo.get('pad_shape'))
+            for s in data_samples
+        ]
+    metainfo = data_samples.metainfo
+    paddings = metainfo.get('padding_size')
+    pad_shapes = metainfo.get('pad_shape')
+    if not isinstance(paddings, list):
+        return True, [(paddings, pad_shapes)]
+    if not isinstance(pad_shapes, list):
+        pad_shapes = [pad_shapes] * len(paddings)
+    return False, list(zip(paddings, pad_shapes))
 
 
 @MODELS.register_module()
@@ -97,15 +99,18 @@ class DataPreprocessor(ImgDataPreprocessor):
     passes untouched.
 
     Images are cast to float, converted to ``output_channel_order``, padded
-    on the bottom and right to a multiple of ``pad_size_divisor`` and then
-    normalized. ``pad_value`` is a pixel value before normalization on every
-    path. Each data sample gets ``padding_size`` (one value per dimension of
-    a sample, the last two being the padded height and width) and
-    ``{key}_output_channel_order``. In training, the ``data_keys`` fields of
-    the samples are converted and normalized the same way; in testing they
-    are only converted to BGR. ``{key}_enable_norm`` records whether they
-    were normalized. :meth:`destruct` undoes normalization, channel order
-    and padding of model outputs.
+    on the bottom and right to a multiple of ``pad_size_divisor`` and
+    normalized; ``pad_value`` is a pixel value before normalization on
+    every path. Each data sample records its padding as MMagic does
+    (:mod:`mmflow_ext.structures.padding`): ``padding_size``, a float
+    tensor ending in the padded height and width, with 3 values for a batch
+    given as one tensor (also a 5-D video one) and one per dimension of a
+    sample for a list; plus ``pad_shape`` (the padded ``(h, w)``) and
+    ``{key}_output_channel_order``. In training, the ``data_keys`` fields
+    of the samples are converted and normalized the same way; in testing
+    they are only converted to BGR. ``{key}_enable_norm`` records whether
+    they were normalized. :meth:`destruct` undoes normalization, channel
+    order and padding of model outputs, reading only the samples.
 
     Args:
         mean (float | Sequence[float], optional): Pixel mean (1 or 3
@@ -146,43 +151,54 @@ class DataPreprocessor(ImgDataPreprocessor):
         >>> pre.destruct(out['inputs'], out['data_samples']).shape
         torch.Size([1, 3, 5, 6])
     """
-    _NON_IMAGE_KEYS = ('noise', )
+
+    _NON_IMAGE_KEYS = ('noise',)
     _NON_CONCATENATE_KEYS = ('num_batches', 'mode', 'sample_kwargs', 'eq_cfg')
 
-    def __init__(self,
-                 mean: Union[None, Number, Sequence[Number]] = 127.5,
-                 std: Union[None, Number, Sequence[Number]] = 127.5,
-                 pad_size_divisor: int = 1,
-                 pad_value: Number = 0,
-                 pad_mode: str = 'constant',
-                 non_image_keys: Union[None, str, List[str]] = None,
-                 non_concentate_keys: Union[None, str, List[str]] = None,
-                 output_channel_order: Optional[str] = None,
-                 data_keys: Union[None, str, List[str]] = 'gt_img',
-                 input_view: Optional[tuple] = None,
-                 output_view: Optional[tuple] = None,
-                 stack_data_sample: bool = True) -> None:
+    def __init__(
+        self,
+        mean: Union[None, Number, Sequence[Number]] = 127.5,
+        std: Union[None, Number, Sequence[Number]] = 127.5,
+        pad_size_divisor: int = 1,
+        pad_value: Number = 0,
+        pad_mode: str = 'constant',
+        non_image_keys: Union[None, str, List[str]] = None,
+        non_concentate_keys: Union[None, str, List[str]] = None,
+        output_channel_order: Optional[str] = None,
+        data_keys: Union[None, str, List[str]] = 'gt_img',
+        input_view: Optional[tuple] = None,
+        output_view: Optional[tuple] = None,
+        stack_data_sample: bool = True,
+    ) -> None:
+        check_std(std, 'DataPreprocessor')
         super().__init__(
-            _as_floats('mean', mean), _as_floats('std', std), pad_size_divisor,
-            pad_value)
+            _as_floats('mean', mean),
+            _as_floats('std', std),
+            pad_size_divisor,
+            pad_value,
+        )
         if output_channel_order not in (None, 'RGB', 'BGR'):
-            raise ValueError("output_channel_order must be 'RGB', 'BGR' or "
-                             f"None, got {output_channel_order!r}")
+            raise ValueError(
+                "output_channel_order must be 'RGB', 'BGR' or "
+                f"None, got {output_channel_order!r}"
+            )
         if pad_mode not in _PAD_MODES:
-            raise ValueError(f'pad_mode must be one of {_PAD_MODES}, got '
-                             f'{pad_mode!r}')
+            raise ValueError(
+                f'pad_mode must be one of {_PAD_MODES}, got {pad_mode!r}'
+            )
         self.output_channel_order = output_channel_order
         self.pad_mode = pad_mode
         # per-instance copies: extra keys never leak into other instances
-        self._NON_IMAGE_KEYS = list(
-            self._NON_IMAGE_KEYS) + _as_list(non_image_keys)
+        self._NON_IMAGE_KEYS = list(self._NON_IMAGE_KEYS) + _as_list(
+            non_image_keys
+        )
         self._NON_CONCATENATE_KEYS = list(
-            self._NON_CONCATENATE_KEYS) + _as_list(non_concentate_keys)
+            self._NON_CONCATENATE_KEYS
+        ) + _as_list(non_concentate_keys)
         self.data_keys = _as_list(data_keys)
         self.input_view = input_view
         self.output_view = output_view
         self.stack_data_sample = stack_data_sample
-        self._done_padding = False
         self._warned: set = set()
 
     # ------------------------------------------------------------ helpers
@@ -191,45 +207,14 @@ class DataPreprocessor(ImgDataPreprocessor):
             self._warned.add(message)
             print_log(message, 'current', WARNING)
 
-    @staticmethod
-    def _parse_channel_order(key: str,
-                             tensor: Tensor,
-                             data_sample: Optional[DataSample] = None) -> str:
-        """Channel order (``'BGR'``, ``'RGB'`` or ``'single'``) of the
-        ``key`` images, from the metainfo the loader wrote."""
-        num_channels = tensor.shape[_channel_dim(tensor)]
-        guess = 'single' if num_channels == 1 else 'BGR'
-        if data_sample is None:
-            return guess
-        prefix = 'gt' if key == 'gt_img' else key
-        color_type = _common(
-            data_sample.metainfo.get(f'{prefix}_color_type'),
-            f'{prefix}_color_type')
-        order = _common(
-            data_sample.metainfo.get(f'{prefix}_channel_order'),
-            f'{prefix}_channel_order')
-        if color_type == 'grayscale':
-            if num_channels != 1:
-                raise ValueError(f'"{key}" is grayscale but has '
-                                 f'{num_channels} channels')
-            return 'single'
-        if color_type == 'unchanged' or not order:
-            return guess
-        return order.upper() if order.lower() in ('bgr', 'rgb') else order
+    #: :func:`.channel_order.parse_channel_order` and
+    #: :func:`.channel_order.batch_channel_order` under MMagic's names
+    _parse_channel_order = staticmethod(parse_channel_order)
+    _parse_batch_channel_order = staticmethod(batch_channel_order)
 
-    def _batch_channel_order(self, key: str, tensors: Sequence[Tensor],
-                             data_samples: List[DataSample]) -> str:
-        orders = {
-            self._parse_channel_order(key, tensor, sample)
-            for tensor, sample in zip(tensors, data_samples)
-        }
-        if len(orders) != 1:
-            raise ValueError(f'Channel orders of "{key}" differ within the '
-                             f'batch: {sorted(orders)}')
-        return orders.pop()
-
-    def _plan_conversion(self, order: str,
-                         target: Optional[str]) -> Tuple[bool, str]:
+    def _plan_conversion(
+        self, order: str, target: Optional[str]
+    ) -> Tuple[bool, str]:
         """Whether converting ``order`` to ``target`` swaps channels, and
         the order the images have afterwards."""
         if target is None or order.upper() == target.upper():
@@ -237,17 +222,22 @@ class DataPreprocessor(ImgDataPreprocessor):
         if order.upper() in ('BGR', 'RGB'):
             return True, target
         if order.lower() == 'single':
-            self._warn_once('Cannot convert single-channel images to '
-                            f'{target}; they are left as they are.')
+            self._warn_once(
+                'Cannot convert single-channel images to '
+                f'{target}; they are left as they are.'
+            )
             return False, order
         raise ValueError(f'Unsupported channel order {order!r}')
 
-    def _do_conversion(self, tensor: Tensor, order: str,
-                       target: Optional[str]) -> Tuple[Tensor, str]:
+    def _do_conversion(
+        self, tensor: Tensor, order: str, target: Optional[str]
+    ) -> Tuple[Tensor, str]:
         """Convert ``tensor`` from ``order`` to ``target``; returns the
         tensor and the order it now has."""
         flip, order = self._plan_conversion(order, target)
-        return (_flip_channels(tensor) if flip else tensor), order
+        return (
+            flip_channels(tensor, channel_dim(tensor)) if flip else tensor
+        ), order
 
     def _norm_shape(self, tensor: Tensor, view: Optional[tuple]) -> list:
         if view is not None:
@@ -259,10 +249,12 @@ class DataPreprocessor(ImgDataPreprocessor):
     def _check_norm_channels(self, tensor: Tensor) -> None:
         if self.input_view is not None:
             return
-        channels = tensor.shape[_channel_dim(tensor)]
+        channels = tensor.shape[channel_dim(tensor)]
         if self.mean.numel() not in (1, channels):
-            raise ValueError(f'mean/std have {self.mean.numel()} values but '
-                             f'the images have {channels} channels')
+            raise ValueError(
+                f'mean/std have {self.mean.numel()} values but '
+                f'the images have {channels} channels'
+            )
 
     def _do_norm(self, tensor: Tensor, do_norm: bool) -> Tensor:
         """``(tensor - mean) / std`` in float32 when ``do_norm``."""
@@ -275,126 +267,157 @@ class DataPreprocessor(ImgDataPreprocessor):
             return (tensor - mean) / std
         return tensor.float().sub_(mean).div_(std)
 
-    def _normalize_(self, batch: Tensor) -> Tensor:
-        """In-place ``(batch - mean) / std`` of a float32 batch we own."""
-        shape = self._norm_shape(batch, self.input_view)
-        return batch.sub_(self.mean.view(shape)).div_(self.std.view(shape))
-
-    def _pad_sizes(self, shapes: List[torch.Size]) -> Tuple[int, int]:
-        divisor = self.pad_size_divisor
-        height = max(s[-2] for s in shapes)
-        width = max(s[-1] for s in shapes)
-        return (math.ceil(height / divisor) * divisor,
-                math.ceil(width / divisor) * divisor)
-
-    def _record(self, data_samples: Optional[List[DataSample]],
-                paddings: List[Tensor], padded_shape: Tuple[int, int],
-                key: str, order: str) -> List[DataSample]:
+    def _record(
+        self,
+        data_samples: Optional[List[DataSample]],
+        paddings: List[Padding],
+        pad_shape: Tuple[int, int],
+        ndim: int,
+        key: str,
+        order: str,
+    ) -> List[DataSample]:
+        """Write MMagic's ``padding_size`` (``ndim`` values), ``pad_shape``
+        and ``{key}_output_channel_order`` into the samples."""
         if not data_samples:
             data_samples = [DataSample() for _ in paddings]
         for sample, padding in zip(data_samples, paddings):
-            sample.set_metainfo({
-                'padding_size': padding,
-                'pad_shape': padded_shape,
-                f'{key}_output_channel_order': order
-            })
-        self._done_padding = any(bool(p.any()) for p in paddings)
+            sample.set_metainfo(
+                {
+                    'padding_size': edit_padding_size(padding, ndim),
+                    'pad_shape': pad_shape,
+                    f'{key}_output_channel_order': order,
+                }
+            )
         return data_samples
 
     @staticmethod
-    def _check_count(data_samples: Optional[List[DataSample]],
-                     count: int) -> None:
+    def _check_count(
+        data_samples: Optional[List[DataSample]], count: int
+    ) -> None:
         if data_samples and len(data_samples) != count:
-            raise ValueError(f'Got {count} images but {len(data_samples)} '
-                             'data samples')
+            raise ValueError(
+                f'Got {count} images but {len(data_samples)} data samples'
+            )
 
     # ------------------------------------------------------------ inputs
     def _preprocess_image_tensor(
-            self,
-            inputs: Tensor,
-            data_samples: Optional[List[DataSample]] = None,
-            key: str = 'img') -> Tuple[Tensor, List[DataSample]]:
-        """Process a ``(N, C, H, W)`` or ``(N, T, C, H, W)`` batch."""
+        self,
+        inputs: Tensor,
+        data_samples: Optional[List[DataSample]] = None,
+        key: str = 'img',
+    ) -> Tuple[Tensor, List[DataSample]]:
+        """Process a ``(N, C, H, W)`` or ``(N, T, C, H, W)`` batch; its
+        ``padding_size`` has 3 values, as MMagic writes it."""
         if inputs.ndim not in (4, 5):
-            raise ValueError(f'"{key}" must be a (N, C, H, W) or '
-                             '(N, T, C, H, W) tensor, got shape '
-                             f'{tuple(inputs.shape)}')
-        return self._preprocess_image_list(list(inputs), data_samples, key)
+            raise ValueError(
+                f'"{key}" must be a (N, C, H, W) or '
+                '(N, T, C, H, W) tensor, got shape '
+                f'{tuple(inputs.shape)}'
+            )
+        return self._preprocess_image_list(
+            list(inputs), data_samples, key, padding_ndim=3
+        )
 
     def _preprocess_image_list(
-            self,
-            tensors: List[Tensor],
-            data_samples: Optional[List[DataSample]] = None,
-            key: str = 'img') -> Tuple[Tensor, List[DataSample]]:
-        """Pad, stack, convert and normalize a list of images."""
+        self,
+        tensors: List[Tensor],
+        data_samples: Optional[List[DataSample]] = None,
+        key: str = 'img',
+        padding_ndim: Optional[int] = None,
+    ) -> Tuple[Tensor, List[DataSample]]:
+        """Pad, stack, convert and normalize a list of images.
+
+        ``padding_size`` gets ``padding_ndim`` values, by default one per
+        dimension of a sample (as MMagic writes it for lists).
+        """
         self._check_count(data_samples, len(tensors))
         dims = {t.ndim for t in tensors}
         if len(dims) != 1 or dims.pop() not in (3, 4):
-            raise ValueError(f'Images of "{key}" must all be (C, H, W) or '
-                             'all (T, C, H, W), got shapes '
-                             f'{[tuple(t.shape) for t in tensors]}')
+            raise ValueError(
+                f'Images of "{key}" must all be (C, H, W) or '
+                'all (T, C, H, W), got shapes '
+                f'{[tuple(t.shape) for t in tensors]}'
+            )
         samples = data_samples or [DataSample() for _ in tensors]
-        order = self._batch_channel_order(key, tensors, samples)
+        order = self._parse_batch_channel_order(key, tensors, samples)
         lead = {tuple(t.shape[:-2]) for t in tensors}
         if len(lead) != 1:
-            raise ValueError(f'Images of "{key}" differ in more than height '
-                             f'and width: {[tuple(t.shape) for t in tensors]}')
-        target_h, target_w = self._pad_sizes([t.shape for t in tensors])
+            raise ValueError(
+                f'Images of "{key}" differ in more than height '
+                f'and width: {[tuple(t.shape) for t in tensors]}'
+            )
+        shapes = [tuple(t.shape[-2:]) for t in tensors]
+        pad_shape = padded_shape(shapes, size_divisor=self.pad_size_divisor)
         flip, order = self._plan_conversion(order, self.output_channel_order)
-        batch = self._pad_and_stack(tensors, target_h, target_w, flip)
-        if self._enable_normalize:
-            self._check_norm_channels(batch)
-            batch = self._normalize_(batch)
-        paddings = []
-        for t in tensors:
-            padding = torch.zeros(t.ndim)
-            padding[-2] = target_h - t.shape[-2]
-            padding[-1] = target_w - t.shape[-1]
-            paddings.append(padding)
-        return batch, self._record(data_samples, paddings,
-                                   (target_h, target_w), key, order)
+        batch = self._pad_and_stack(tensors, pad_shape, flip)
+        paddings = [bottom_right_padding(shape, pad_shape) for shape in shapes]
+        return batch, self._record(
+            data_samples,
+            paddings,
+            pad_shape,
+            padding_ndim or tensors[0].ndim,
+            key,
+            order,
+        )
 
-    def _pad_and_stack(self, tensors: List[Tensor], height: int, width: int,
-                       flip: bool) -> Tensor:
-        """A new float32 batch of ``tensors``, channels swapped when
-        ``flip``, padded to ``height × width`` in pixel space."""
+    def _pad_and_stack(
+        self, tensors: List[Tensor], pad_shape: Tuple[int, int], flip: bool
+    ) -> Tensor:
+        """A new float32 batch of ``tensors`` padded to ``pad_shape`` in
+        pixel space, channels swapped when ``flip``, and normalized."""
+        if self._enable_normalize:
+            self._check_norm_channels(tensors[0])
         first = tensors[0]
-        needs_pad = any(t.shape[-2:] != (height, width) for t in tensors)
-        if needs_pad and self.pad_mode != 'constant':
-            padded = []
-            for t in tensors:
-                pad = (0, width - t.shape[-1], 0, height - t.shape[-2])
-                flat = t.float().reshape((-1, ) + tuple(t.shape[-3:]))
-                padded.append(
-                    F.pad(flat, pad, self.pad_mode).reshape(
-                        tuple(t.shape[:-2]) + (height, width)))
-            batch = torch.stack(padded)
-            return _flip_channels(batch) if flip else batch
-        shape = (len(tensors), ) + tuple(first.shape[:-2]) + (height, width)
-        if needs_pad:
-            batch = torch.full(
-                shape,
-                float(self.pad_value),
-                dtype=torch.float32,
-                device=first.device)
-        else:
-            batch = torch.empty(
-                shape, dtype=torch.float32, device=first.device)
-        dim = first.ndim - 3
-        order = [2, 1, 0, 3] if first.shape[dim] == 4 else [2, 1, 0]
-        for out, t in zip(batch, tensors):
-            region = out[..., :t.shape[-2], :t.shape[-1]]
-            if flip:
-                for dst, src in enumerate(order):
-                    region.select(dim, dst).copy_(t.select(dim, src))
-            else:
-                region.copy_(t)
+        height, width = pad_shape
+        if self.pad_mode != 'constant':
+            tensors = [self._pad_border(t, pad_shape) for t in tensors]
+        order = flipped_channels(first.shape[-3]) if flip else None
+        # per-sample normalization where mean/std broadcast against one
+        # sample; a custom input_view normalizes the whole batch after
+        per_sample = self._enable_normalize and self.input_view is None
+        mean, std = (self.mean, self.std) if per_sample else (None, None)
+        pad_value = float(self.pad_value)
+        if per_sample and any(
+            tuple(t.shape[-2:]) != tuple(pad_shape) for t in tensors
+        ):
+            # the pixel value, normalized as the pixels are
+            pad_value = (
+                torch.full_like(self.mean, pad_value) - self.mean
+            ) / self.std
+        batch = empty_batch(
+            (len(tensors),) + tuple(first.shape[:-2]) + (height, width),
+            torch.float32,
+            first.device,
+        )
+        for slot, t in zip(batch, tensors):
+            write_normalized(slot, t, order, mean, std)
+            fill_padding(slot, t.shape[-2], t.shape[-1], pad_value)
+        if self._enable_normalize and not per_sample:
+            shape = self._norm_shape(batch, self.input_view)
+            batch.sub_(self.mean.view(shape)).div_(self.std.view(shape))
         return batch
+
+    def _pad_border(
+        self, tensor: Tensor, pad_shape: Tuple[int, int]
+    ) -> Tensor:
+        """``tensor`` as float, padded to ``pad_shape`` by ``pad_mode``."""
+        if tuple(tensor.shape[-2:]) == tuple(pad_shape):
+            return tensor
+        pad = (
+            0,
+            pad_shape[1] - tensor.shape[-1],
+            0,
+            pad_shape[0] - tensor.shape[-2],
+        )
+        flat = tensor.float().reshape((-1,) + tuple(tensor.shape[-3:]))
+        return F.pad(flat, pad, self.pad_mode).reshape(
+            tuple(tensor.shape[:-2]) + tuple(pad_shape)
+        )
 
     def _preprocess_dict_inputs(
         self,
         batch_inputs: dict,
-        data_samples: Optional[List[DataSample]] = None
+        data_samples: Optional[List[DataSample]] = None,
     ) -> Tuple[dict, Optional[List[DataSample]]]:
         """Process every image entry of a dict of inputs."""
         batch_inputs = dict(batch_inputs)
@@ -403,26 +426,31 @@ class DataPreprocessor(ImgDataPreprocessor):
             if isinstance(value, list):
                 if key in self._NON_CONCATENATE_KEYS:
                     if any(v != value[0] for v in value):
-                        raise ValueError(f'Non-concatenate key "{key}" must '
-                                         'hold one value for the whole '
-                                         f'batch, got {value}')
+                        raise ValueError(
+                            f'Non-concatenate key "{key}" must '
+                            'hold one value for the whole '
+                            f'batch, got {value}'
+                        )
                     batch_inputs[key] = value[0]
                     continue
                 if not all(isinstance(v, Tensor) for v in value):
                     if key in self._NON_IMAGE_KEYS:
                         continue
-                    raise TypeError(f'Input "{key}" is a list of '
-                                    f'{type(value[0]).__name__}; only lists '
-                                    'of tensors can be batched')
+                    raise TypeError(
+                        f'Input "{key}" is a list of '
+                        f'{type(value[0]).__name__}; only lists '
+                        'of tensors can be batched'
+                    )
                 if key in self._NON_IMAGE_KEYS:
                     batch_inputs[key] = torch.stack(value)
                     continue
-                batch_inputs[key], data_samples = \
-                    self._preprocess_image_list(value, data_samples, key)
-            elif isinstance(value, Tensor) and \
-                    key not in self._NON_IMAGE_KEYS:
-                batch_inputs[key], data_samples = \
+                batch_inputs[key], data_samples = self._preprocess_image_list(
+                    value, data_samples, key
+                )
+            elif isinstance(value, Tensor) and key not in self._NON_IMAGE_KEYS:
+                batch_inputs[key], data_samples = (
                     self._preprocess_image_tensor(value, data_samples, key)
+                )
             else:
                 continue
             paddings[key] = [s.metainfo['padding_size'] for s in data_samples]
@@ -436,17 +464,18 @@ class DataPreprocessor(ImgDataPreprocessor):
         (first_key, first), *others = paddings.items()
         for key, sizes in others:
             for idx, (a, b) in enumerate(zip(first, sizes)):
-                if not torch.equal(a[-2:], b[-2:]):
+                if read_padding(a) != read_padding(b):
                     raise ValueError(
                         f'Inputs "{first_key}" and "{key}" of sample {idx} '
                         f'are padded differently ({a.tolist()} vs '
                         f'{b.tolist()}); all inputs of a sample must share '
-                        'one padding')
+                        'one padding'
+                    )
 
     # ------------------------------------------------------------ samples
     def _preprocess_data_sample(
-            self, data_samples: List[DataSample],
-            training: bool) -> Union[List[DataSample], DataSample]:
+        self, data_samples: List[DataSample], training: bool
+    ) -> Union[List[DataSample], DataSample]:
         """Convert (and in training normalize) the ``data_keys`` fields."""
         if training:
             target, do_norm = self.output_channel_order, self._enable_normalize
@@ -455,30 +484,31 @@ class DataPreprocessor(ImgDataPreprocessor):
         for sample in data_samples:
             for key in self.data_keys:
                 if key not in sample:
-                    self._warn_once(f'Data key "{key}" is not in the data '
-                                    'sample; it is skipped.')
+                    self._warn_once(
+                        f'Data key "{key}" is not in the data '
+                        'sample; it is skipped.'
+                    )
                     continue
                 value = sample.get(key)
                 order = self._parse_channel_order(key, value, sample)
                 value, order = self._do_conversion(value, order, target)
                 sample.set_data({key: self._do_norm(value, do_norm)})
-                sample.set_metainfo({
-                    f'{key}_enable_norm':
-                    do_norm,
-                    f'{key}_output_channel_order':
-                    order,
-                    f'{key}_mean':
-                    self.mean if do_norm else None,
-                    f'{key}_std':
-                    self.std if do_norm else None,
-                })
+                sample.set_metainfo(
+                    {
+                        f'{key}_enable_norm': do_norm,
+                        f'{key}_output_channel_order': order,
+                        f'{key}_mean': self.mean if do_norm else None,
+                        f'{key}_std': self.std if do_norm else None,
+                    }
+                )
         if not self.stack_data_sample:
             return data_samples
         if not all(isinstance(s, DataSample) for s in data_samples):
             raise TypeError(
                 'stack_data_sample=True needs DataSample '
                 'instances, got '
-                f'{sorted({type(s).__name__ for s in data_samples})}')
+                f'{sorted({type(s).__name__ for s in data_samples})}'
+            )
         return DataSample.stack(data_samples)
 
     def forward(self, data: dict, training: bool = False) -> dict:
@@ -497,31 +527,42 @@ class DataPreprocessor(ImgDataPreprocessor):
         data_samples = data.get('data_samples', None)
         if isinstance(inputs, Tensor):
             inputs, data_samples = self._preprocess_image_tensor(
-                inputs, data_samples)
-        elif isinstance(inputs, (list, tuple)) and inputs and all(
-                isinstance(t, Tensor) for t in inputs):
+                inputs, data_samples
+            )
+        elif (
+            isinstance(inputs, (list, tuple))
+            and inputs
+            and all(isinstance(t, Tensor) for t in inputs)
+        ):
             inputs, data_samples = self._preprocess_image_list(
-                list(inputs), data_samples)
+                list(inputs), data_samples
+            )
         elif isinstance(inputs, dict):
             inputs, data_samples = self._preprocess_dict_inputs(
-                inputs, data_samples)
-        elif isinstance(inputs, (list, tuple)) and inputs and all(
-                isinstance(d, dict) for d in inputs):
+                inputs, data_samples
+            )
+        elif (
+            isinstance(inputs, (list, tuple))
+            and inputs
+            and all(isinstance(d, dict) for d in inputs)
+        ):
             merged = {k: [d[k] for d in inputs] for k in inputs[0]}
             inputs, data_samples = self._preprocess_dict_inputs(
-                merged, data_samples)
+                merged, data_samples
+            )
         else:
-            raise TypeError('inputs must be a Tensor, a list of Tensors, a '
-                            f'dict or a list of dicts, got {type(inputs)}')
+            raise TypeError(
+                'inputs must be a Tensor, a list of Tensors, a '
+                f'dict or a list of dicts, got {type(inputs)}'
+            )
         if data_samples:
             data_samples = self._preprocess_data_sample(data_samples, training)
         return {**data, 'inputs': inputs, 'data_samples': data_samples}
 
     # ------------------------------------------------------------ destruct
-    def destruct(self,
-                 outputs: Tensor,
-                 data_samples: Samples = None,
-                 key: str = 'img') -> Union[Tensor, List[Tensor]]:
+    def destruct(
+        self, outputs: Tensor, data_samples: Samples = None, key: str = 'img'
+    ) -> Union[Tensor, List[Tensor]]:
         """Undo normalization, channel conversion (back to BGR) and padding
         of ``outputs``, and clamp them to ``[0, 255]``.
 
@@ -539,68 +580,64 @@ class DataPreprocessor(ImgDataPreprocessor):
             when the samples of a batch were padded differently.
         """
         order = self._output_order(outputs, data_samples, key)
-        single, crops = self._crops(outputs, data_samples)
+        single, paddings = self._paddings(outputs, data_samples)
         batch = outputs[None] if single else outputs
-        if crops is not None and len(set(crops)) > 1:
+        if paddings is not None and len(set(paddings)) > 1:
             return [
-                self._restore(img[..., :h, :w], order)
-                for img, (h, w) in zip(batch, crops)
+                self._restore(crop_padding(img, padding), order)
+                for img, padding in zip(batch, paddings)
             ]
-        if crops is not None:
-            h, w = crops[0]
-            batch = batch[..., :h, :w]
+        if paddings is not None:
+            batch = crop_padding(batch, paddings[0])
         restored = self._restore(batch, order)
         return restored[0] if single else restored
 
-    def _output_order(self, outputs: Tensor, data_samples: Samples,
-                      key: str) -> str:
+    def _output_order(
+        self, outputs: Tensor, data_samples: Samples, key: str
+    ) -> str:
         meta_key = f'{key}_output'
         if isinstance(data_samples, list):
-            return self._batch_channel_order(meta_key, list(outputs),
-                                             data_samples)
+            return self._parse_batch_channel_order(
+                meta_key, list(outputs), data_samples
+            )
         return self._parse_channel_order(meta_key, outputs, data_samples)
 
-    def _crops(
-            self, outputs: Tensor, data_samples: Samples
-    ) -> Tuple[bool, Optional[List[Tuple[int, int]]]]:
-        """Whether ``outputs`` is one unbatched image, and the height and
-        width of each sample once its padding is removed (None: unknown)."""
+    def _paddings(
+        self, outputs: Tensor, data_samples: Samples
+    ) -> Tuple[bool, Optional[List[Padding]]]:
+        """Whether ``outputs`` is one unbatched image, and each sample's
+        padding scaled to the outputs' size (None: unknown)."""
         if data_samples is None:
             return False, None
-        if isinstance(data_samples, list):
-            paddings = [s.metainfo.get('padding_size') for s in data_samples]
-            pad_shapes = [s.metainfo.get('pad_shape') for s in data_samples]
-            single = False
-        else:
-            paddings = data_samples.metainfo.get('padding_size')
-            pad_shapes = data_samples.metainfo.get('pad_shape')
-            single = not isinstance(paddings, list)
-            paddings = [paddings] if single else paddings
-            pad_shapes = [pad_shapes] if single else pad_shapes
-        if pad_shapes is None:
-            pad_shapes = [None] * len(paddings)
-        if any(p is None for p in paddings):
-            if self._done_padding:
-                self._warn_once('No "padding_size" in the data samples; '
-                                'outputs are returned uncropped.')
+        single, recorded = _as_samples(data_samples)
+        if any(padding is None for padding, _ in recorded):
+            self._warn_once(
+                'No "padding_size" in the data samples; '
+                'outputs are returned uncropped.'
+            )
             return single, None
-        height, width = outputs.shape[-2:]
+        size = tuple(outputs.shape[-2:])
         return single, [
-            _unpadded_size(height, width, padding, pad_shape)
-            for padding, pad_shape in zip(paddings, pad_shapes)
+            scale_padding(read_padding(padding), size, pad_shape)
+            for padding, pad_shape in recorded
         ]
 
     def _restore(self, batch: Tensor, order: str) -> Tensor:
         """A new tensor: ``batch`` de-normalized, in BGR, clamped."""
         flip = order.upper() == 'RGB'
         if not self._enable_normalize:
-            restored = _flip_channels(batch) if flip else batch.clone()
+            restored = (
+                flip_channels(batch, channel_dim(batch))
+                if flip
+                else batch.clone()
+            )
             return restored.float().clamp_(0, 255)
         shape = self._norm_shape(batch, self.output_view)
         mean, std = self.mean.view(shape), self.std.view(shape)
         if flip:
-            batch = _flip_channels(batch)
+            batch = flip_channels(batch, channel_dim(batch))
             if self.mean.numel() > 1:
-                mean, std = _flip_channels(mean), _flip_channels(std)
+                mean = flip_channels(mean, channel_dim(mean))
+                std = flip_channels(std, channel_dim(std))
             return batch.mul_(std).add_(mean).clamp_(0, 255)
         return batch.mul(std).add_(mean).clamp_(0, 255)

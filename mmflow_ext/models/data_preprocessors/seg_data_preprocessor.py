@@ -6,15 +6,12 @@ the channel order, normalizes, pads every sample at the bottom and right to
 one batch shape and stacks them. Labels are widened to ``int64`` on the
 device, so any MMSegmentation-style decode head works unchanged.
 
-Normalization writes straight into the batch tensor, one cache-sized block
-of rows at a time, so no per-sample float copies are made; the arithmetic is
-the one of the straightforward per-sample version (``(x.float() - mean) /
-std`` in float32), so results are identical to it bit for bit.
+The steps are the shared ones of :mod:`mmflow_ext.models.utils` (written
+straight into the batch tensor, bit for bit the straightforward per-sample
+arithmetic) and the padding is the contract of
+:mod:`mmflow_ext.structures.padding`, recorded in MMSegmentation's form.
 """
-import ctypes
-import ctypes.util
-import math
-import sys
+
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -22,145 +19,48 @@ from mmengine.model import BaseDataPreprocessor
 from mmengine.structures import BaseDataElement, PixelData
 
 from mmflow_ext.registry import MODELS
+from mmflow_ext.structures.padding import (
+    bottom_right_padding,
+    padded_shape,
+    seg_padding_size,
+)
 
-__all__ = [
-    'SegDataPreProcessor', 'empty_batch', 'pad_seg_maps', 'padded_shape'
-]
+from ..utils import (
+    check_std,
+    empty_batch,
+    fill_padding,
+    flipped_channels,
+    write_normalized,
+)
+
+__all__ = ['SegDataPreProcessor', 'pad_seg_maps']
 
 #: pixel fields of a sample that are padded with the images
 SEG_MAP_FIELDS = ('gt_sem_seg', 'gt_edge_map', 'gt_depth_map')
 
-#: elements per channel of one normalization block on the CPU (the block of
-#: all channels stays in the L2 cache)
-_BLOCK_ELEMENTS = 1 << 16
 
-Padding = Tuple[int, int, int, int]
-
-_HUGE_PAGE = 2 << 20
-_MADV_HUGEPAGE = 14
-
-
-def _load_madvise() -> Optional[Callable]:
-    if not sys.platform.startswith('linux'):
-        return None
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library('c'), use_errno=True)
-        madvise = libc.madvise
-    except (OSError, AttributeError, TypeError):
-        return None
-    madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-    madvise.restype = ctypes.c_int
-    return madvise
-
-
-_madvise = _load_madvise()
-
-
-def empty_batch(shape: Sequence[int], dtype: torch.dtype,
-                device: torch.device) -> torch.Tensor:
-    """An uninitialized tensor; a large CPU one asks Linux for huge pages.
-
-    A fresh batch tensor of tens of MiB is otherwise filled 4 KiB page by
-    4 KiB page at first touch, which costs more than normalizing it.
-    Advising ``MADV_HUGEPAGE`` before the first write gives 2 MiB pages
-    where the kernel allows it (transparent huge pages in ``madvise`` or
-    ``always`` mode); elsewhere this is a plain :func:`torch.empty`.
-
-    Args:
-        shape (Sequence[int]): Tensor shape.
-        dtype (torch.dtype): Tensor dtype.
-        device (torch.device): Tensor device.
-
-    Returns:
-        Tensor: The new tensor.
-
-    Examples:
-        >>> empty_batch((2, 3), torch.float32, torch.device('cpu')).shape
-        torch.Size([2, 3])
-    """
-    out = torch.empty(tuple(shape), dtype=dtype, device=device)
-    nbytes = out.numel() * out.element_size()
-    if (_madvise is not None and out.device.type == 'cpu'
-            and nbytes >= 2 * _HUGE_PAGE):
-        start = -(-out.data_ptr() // _HUGE_PAGE) * _HUGE_PAGE
-        end = (out.data_ptr() + nbytes) // _HUGE_PAGE * _HUGE_PAGE
-        _madvise(start, end - start, _MADV_HUGEPAGE)
-    return out
-
-
-def _pair(value: Union[int, Sequence[int]], name: str) -> Tuple[int, int]:
-    """An ``(h, w)`` pair from an int or a two-item sequence."""
-    if isinstance(value, int):
-        return value, value
-    if len(value) != 2:
-        raise ValueError(f'{name} must be an int or (h, w), got {value!r}')
-    return int(value[0]), int(value[1])
-
-
-def _check_pad_target(size: Optional[Sequence[int]],
-                      size_divisor: Optional[int], where: str) -> None:
+def _check_pad_target(
+    size: Optional[Sequence[int]], size_divisor: Optional[int], where: str
+) -> None:
     if size is not None and size_divisor is not None:
         raise ValueError(
             f'{where}: give only one of size ({size!r}) and size_divisor '
-            f'({size_divisor!r})')
+            f'({size_divisor!r})'
+        )
     if size_divisor is not None and size_divisor < 1:
         raise ValueError(
-            f'{where}: size_divisor must be >= 1, got {size_divisor!r}')
+            f'{where}: size_divisor must be >= 1, got {size_divisor!r}'
+        )
 
 
-def _check_fits(shapes: Sequence[Tuple[int, int]], size: Tuple[int, int],
-                data_samples: Optional[Sequence[BaseDataElement]],
-                name: str) -> None:
-    """Raise when an image is larger than the fixed pad ``size``: the
-    pipeline is missing a crop, and padding cannot shrink an image."""
-    for index, (height, width) in enumerate(shapes):
-        if height <= size[0] and width <= size[1]:
-            continue
-        path = None
-        if data_samples is not None:
-            path = data_samples[index].metainfo.get('img_path')
-        where = f' ({path})' if path else ''
-        raise ValueError(
-            f'SegDataPreProcessor: image {index}{where} is {height}x{width}, '
-            f'larger than {name}={tuple(size)}. Padding cannot shrink it: '
-            f'add dict(type=\'RandomCrop\', crop_size={tuple(size)}) to the '
-            f'pipeline, or raise {name}.')
+class _ImagePaths:
+    """``img_path`` of each sample, read only when an error names one."""
 
+    def __init__(self, samples: Sequence[BaseDataElement]):
+        self.samples = samples
 
-def padded_shape(shapes: Sequence[Tuple[int, int]],
-                 size: Optional[Sequence[int]] = None,
-                 size_divisor: Optional[int] = None) -> Tuple[int, int]:
-    """The ``(h, w)`` that every image of a batch is padded to.
-
-    The largest height and width of the batch, raised to ``size`` or rounded
-    up to a multiple of ``size_divisor``. An image larger than ``size`` is
-    kept whole (the batch then takes its extent).
-
-    Args:
-        shapes (Sequence[tuple[int, int]]): ``(h, w)`` of every image.
-        size (Sequence[int], optional): Fixed ``(h, w)`` to pad to.
-        size_divisor (int, optional): The padded sides are multiples of it.
-
-    Returns:
-        tuple[int, int]: The padded ``(h, w)``.
-
-    Examples:
-        >>> padded_shape([(5, 7), (6, 3)])
-        (6, 7)
-        >>> padded_shape([(5, 7), (6, 3)], size_divisor=4)
-        (8, 8)
-        >>> padded_shape([(5, 7)], size=(8, 6))
-        (8, 7)
-    """
-    height = max(h for h, _ in shapes)
-    width = max(w for _, w in shapes)
-    if size is not None:
-        size_h, size_w = _pair(size, 'size')
-        height, width = max(height, size_h), max(width, size_w)
-    elif size_divisor is not None and size_divisor > 1:
-        height = math.ceil(height / size_divisor) * size_divisor
-        width = math.ceil(width / size_divisor) * size_divisor
-    return height, width
+    def __getitem__(self, index: int) -> Optional[str]:
+        return self.samples[index].metainfo.get('img_path')
 
 
 @MODELS.register_module()
@@ -228,30 +128,36 @@ class SegDataPreProcessor(BaseDataPreprocessor):
         (0, 1, 0, 1)
     """
 
-    def __init__(self,
-                 mean: Optional[Sequence[float]] = None,
-                 std: Optional[Sequence[float]] = None,
-                 size: Optional[Sequence[int]] = None,
-                 size_divisor: Optional[int] = None,
-                 pad_val: float = 0,
-                 seg_pad_val: float = 255,
-                 bgr_to_rgb: bool = False,
-                 rgb_to_bgr: bool = False,
-                 batch_augments: Optional[List[Union[dict, Callable]]] = None,
-                 test_cfg: Optional[dict] = None,
-                 non_blocking: bool = False):
+    def __init__(
+        self,
+        mean: Optional[Sequence[float]] = None,
+        std: Optional[Sequence[float]] = None,
+        size: Optional[Sequence[int]] = None,
+        size_divisor: Optional[int] = None,
+        pad_val: float = 0,
+        seg_pad_val: float = 255,
+        bgr_to_rgb: bool = False,
+        rgb_to_bgr: bool = False,
+        batch_augments: Optional[List[Union[dict, Callable]]] = None,
+        test_cfg: Optional[dict] = None,
+        non_blocking: bool = False,
+    ):
         super().__init__(non_blocking=non_blocking)
         if bgr_to_rgb and rgb_to_bgr:
             raise ValueError('bgr_to_rgb and rgb_to_bgr cannot both be True')
         if (mean is None) != (std is None):
-            raise ValueError('mean and std must be given together, got '
-                             f'mean={mean!r}, std={std!r}')
+            raise ValueError(
+                'mean and std must be given together, got '
+                f'mean={mean!r}, std={std!r}'
+            )
         _check_pad_target(size, size_divisor, 'SegDataPreProcessor')
         test_cfg = dict(test_cfg) if test_cfg else None
         if test_cfg is not None:
             _check_pad_target(
-                test_cfg.get('size'), test_cfg.get('size_divisor'),
-                'SegDataPreProcessor.test_cfg')
+                test_cfg.get('size'),
+                test_cfg.get('size_divisor'),
+                'SegDataPreProcessor.test_cfg',
+            )
         self.size = size
         self.size_divisor = size_divisor
         self.pad_val = pad_val
@@ -265,14 +171,16 @@ class SegDataPreProcessor(BaseDataPreprocessor):
             if len(mean_t) != len(std_t):
                 raise ValueError(
                     f'mean ({len(mean_t)} values) and std ({len(std_t)} '
-                    'values) must have the same length')
+                    'values) must have the same length'
+                )
+            check_std(std, 'SegDataPreProcessor')
             self.register_buffer('mean', mean_t.view(-1, 1, 1), False)
             self.register_buffer('std', std_t.view(-1, 1, 1), False)
         self.batch_augments = self._build_batch_augments(batch_augments)
 
     @staticmethod
     def _build_batch_augments(
-        batch_augments: Optional[Union[dict, Callable, list]]
+        batch_augments: Optional[Union[dict, Callable, list]],
     ) -> Optional[List[Callable]]:
         if batch_augments is None:
             return None
@@ -283,8 +191,10 @@ class SegDataPreProcessor(BaseDataPreprocessor):
             if isinstance(aug, dict):
                 aug = MODELS.build(aug)
             if not callable(aug):
-                raise TypeError('batch_augments items must be config dicts or '
-                                f'callables, got {type(aug).__name__}')
+                raise TypeError(
+                    'batch_augments items must be config dicts or '
+                    f'callables, got {type(aug).__name__}'
+                )
             augments.append(aug)
         return augments
 
@@ -306,7 +216,8 @@ class SegDataPreProcessor(BaseDataPreprocessor):
         if data_samples is not None and len(data_samples) != len(images):
             raise ValueError(
                 f'got {len(images)} inputs but {len(data_samples)} '
-                'data_samples')
+                'data_samples'
+            )
         shapes = [(img.shape[-2], img.shape[-1]) for img in images]
         if training:
             size, size_divisor = self.size, self.size_divisor
@@ -315,12 +226,16 @@ class SegDataPreProcessor(BaseDataPreprocessor):
             cfg = self.test_cfg or {}
             size, size_divisor = cfg.get('size'), cfg.get('size_divisor')
             pad_val = cfg.get('pad_val', self.pad_val)
-        if size is not None:
-            _check_fits(shapes, _pair(size, 'size'), data_samples,
-                        'size' if training else 'test_cfg.size')
-        batch_shape = padded_shape(shapes, size, size_divisor)
-        paddings = [(0, batch_shape[1] - w, 0, batch_shape[0] - h)
-                    for h, w in shapes]
+        batch_shape = padded_shape(
+            shapes,
+            size,
+            size_divisor,
+            names=None if data_samples is None else _ImagePaths(data_samples),
+            size_name='size' if training else 'test_cfg.size',
+        )
+        paddings = [
+            bottom_right_padding(shape, batch_shape) for shape in shapes
+        ]
         inputs = self._normalize_and_pad(images, batch_shape, pad_val)
         if data_samples is not None:
             # device copies: the caller's samples stay as they were
@@ -329,20 +244,25 @@ class SegDataPreProcessor(BaseDataPreprocessor):
                 for sample in data_samples
             ]
             if training:
-                pad_seg_maps(data_samples, shapes, paddings, batch_shape,
-                             self.seg_pad_val)
+                pad_seg_maps(
+                    data_samples, shapes, batch_shape, self.seg_pad_val
+                )
             for sample, shape, padding in zip(data_samples, shapes, paddings):
                 if training:
                     sample.set_metainfo(
                         dict(
                             img_shape=tuple(shape),
                             pad_shape=tuple(batch_shape),
-                            padding_size=padding))
+                            padding_size=seg_padding_size(padding),
+                        )
+                    )
                 else:
                     sample.set_metainfo(
                         dict(
-                            img_padding_size=padding,
-                            pad_shape=tuple(batch_shape)))
+                            img_padding_size=seg_padding_size(padding),
+                            pad_shape=tuple(batch_shape),
+                        )
+                    )
         if training and self.batch_augments is not None:
             for aug in self.batch_augments:
                 inputs, data_samples = aug(inputs, data_samples)
@@ -350,13 +270,14 @@ class SegDataPreProcessor(BaseDataPreprocessor):
 
     @staticmethod
     def _image_list(
-        inputs: Union[torch.Tensor,
-                      Sequence[torch.Tensor]]) -> List[torch.Tensor]:
+        inputs: Union[torch.Tensor, Sequence[torch.Tensor]],
+    ) -> List[torch.Tensor]:
         if isinstance(inputs, torch.Tensor):
             if inputs.dim() != 4:
                 raise ValueError(
                     'inputs as one tensor must be N×C×H×W, got shape '
-                    f'{tuple(inputs.shape)}')
+                    f'{tuple(inputs.shape)}'
+                )
             return list(inputs)
         images = list(inputs)
         if not images:
@@ -365,60 +286,56 @@ class SegDataPreProcessor(BaseDataPreprocessor):
             if not isinstance(img, torch.Tensor) or img.dim() != 3:
                 raise ValueError(
                     f'inputs[{i}] must be a C×H×W tensor, got '
-                    f'{getattr(img, "shape", type(img).__name__)}')
+                    f'{getattr(img, "shape", type(img).__name__)}'
+                )
         return images
 
-    def _channel_order(self, channels: int) -> List[int]:
+    def _channel_order(self, channels: int) -> Optional[List[int]]:
         if self.channel_conversion and channels == 3:
-            return [2, 1, 0]
-        return list(range(channels))
+            return flipped_channels(channels)
+        return None
 
-    def _normalize_and_pad(self, images: List[torch.Tensor],
-                           batch_shape: Tuple[int, int],
-                           pad_val: float) -> torch.Tensor:
-        """Write every image, normalized, into one padded batch tensor.
-
-        On the CPU each image goes in blocks of rows that stay in the cache
-        between the copy (which casts to float32 and orders the channels)
-        and the in-place subtraction and division.
-        """
+    def _normalize_and_pad(
+        self,
+        images: List[torch.Tensor],
+        batch_shape: Tuple[int, int],
+        pad_val: float,
+    ) -> torch.Tensor:
+        """Write every image, normalized, into one padded batch tensor."""
         channels = images[0].shape[0]
         for i, img in enumerate(images):
             if img.shape[0] != channels:
                 raise ValueError(
                     f'inputs[{i}] has {img.shape[0]} channels, inputs[0] '
-                    f'has {channels}')
+                    f'has {channels}'
+                )
         if self._enable_normalize and self.mean.shape[0] not in (1, channels):
             raise ValueError(
                 f'mean/std have {self.mean.shape[0]} values but the images '
-                f'have {channels} channels')
+                f'have {channels} channels'
+            )
         order = self._channel_order(channels)
-        height, width = batch_shape
-        out = empty_batch((len(images), channels, height, width),
-                          torch.float32, self.device)
-        for i, img in enumerate(images):
+        mean, std = (
+            (self.mean, self.std) if self._enable_normalize else (None, None)
+        )
+        out = empty_batch(
+            (len(images), channels) + tuple(batch_shape),
+            torch.float32,
+            self.device,
+        )
+        for slot, img in zip(out, images):
             img = img.to(self.device, non_blocking=self._non_blocking)
-            h, w = img.shape[-2:]
-            rows = (
-                max(1, _BLOCK_ELEMENTS //
-                    max(w, 1)) if img.device.type == 'cpu' else h)
-            for top in range(0, h, rows):
-                end = min(top + rows, h)
-                block = out[i, :, top:end, :w]
-                for dst_c, src_c in enumerate(order):
-                    block[dst_c].copy_(img[src_c, top:end])
-                if self._enable_normalize:
-                    block.sub_(self.mean).div_(self.std)
-            if h < height:
-                out[i, :, h:].fill_(pad_val)
-            if w < width:
-                out[i, :, :h, w:].fill_(pad_val)
+            write_normalized(slot, img, order, mean, std)
+            fill_padding(slot, img.shape[-2], img.shape[-1], pad_val)
         return out
 
 
-def pad_seg_maps(samples: List[BaseDataElement], shapes: List[Tuple[int, int]],
-                 paddings: List[Padding], batch_shape: Tuple[int, int],
-                 value: float) -> None:
+def pad_seg_maps(
+    samples: List[BaseDataElement],
+    shapes: List[Tuple[int, int]],
+    batch_shape: Tuple[int, int],
+    value: float,
+) -> None:
     """Pad the label maps of training samples into batch tensors.
 
     Every field of :data:`SEG_MAP_FIELDS` that a sample has is replaced by
@@ -430,7 +347,6 @@ def pad_seg_maps(samples: List[BaseDataElement], shapes: List[Tuple[int, int]],
     Args:
         samples (list[BaseDataElement]): Samples, changed in place.
         shapes (list[tuple[int, int]]): ``(h, w)`` of each sample's image.
-        paddings (list[tuple]): ``(left, right, top, bottom)`` of each.
         batch_shape (tuple[int, int]): The padded ``(h, w)``.
         value (float): The padding value.
 
@@ -449,25 +365,27 @@ def pad_seg_maps(samples: List[BaseDataElement], shapes: List[Tuple[int, int]],
                 raise ValueError(
                     f'{name} of data sample {i} must be C×H×W with its '
                     f"image's H×W {tuple(shapes[i])}, got shape "
-                    f'{tuple(data.shape)}')
+                    f'{tuple(data.shape)}'
+                )
         channels = {field.data.shape[0] for field in fields}
         if len(channels) > 1:
             raise ValueError(
                 f'{name} maps of one batch must have one channel count, got '
-                f'{sorted(channels)}')
+                f'{sorted(channels)}'
+            )
         floats = [
             f.data.dtype for f in fields if f.data.dtype.is_floating_point
         ]
         dtype = floats[0] if floats else torch.int64
-        batch = empty_batch((len(owners), channels.pop()) + tuple(batch_shape),
-                            dtype, fields[0].data.device)
+        batch = empty_batch(
+            (len(owners), channels.pop()) + tuple(batch_shape),
+            dtype,
+            fields[0].data.device,
+        )
         for k, (i, field) in enumerate(zip(owners, fields)):
             h, w = shapes[i]
-            _, right, _, bottom = paddings[i]
             batch[k, :, :h, :w].copy_(field.data)
-            if bottom:
-                batch[k, :, h:].fill_(value)
-            if right:
-                batch[k, :, :h, w:].fill_(value)
+            fill_padding(batch[k], h, w, value)
             samples[i].set_field(
-                PixelData(metainfo=field.metainfo, data=batch[k]), name)
+                PixelData(metainfo=field.metainfo, data=batch[k]), name
+            )

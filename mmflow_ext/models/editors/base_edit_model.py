@@ -1,5 +1,6 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """``BaseEditModel``: a generator trained with a pixel-wise loss."""
+
 from typing import Dict, List, Optional, Union
 
 import torch
@@ -25,8 +26,10 @@ def _batch_field(data_samples: Samples, key: str) -> Tensor:
         raise ValueError(f'Training needs data samples holding "{key}"')
     if isinstance(data_samples, DataSample):
         if key not in data_samples:
-            raise KeyError(f'The data samples have no "{key}" (keys: '
-                           f'{sorted(data_samples.keys())})')
+            raise KeyError(
+                f'The data samples have no "{key}" (keys: '
+                f'{sorted(data_samples.keys())})'
+            )
         return data_samples.get(key)
     missing = [i for i, s in enumerate(data_samples) if key not in s]
     if missing:
@@ -70,27 +73,32 @@ class BaseEditModel(BaseModel):
         (torch.Size([3, 8, 8]), torch.Size([3, 4, 4]))
     """
 
-    def __init__(self,
-                 generator: ModuleCfg,
-                 pixel_loss: ModuleCfg,
-                 train_cfg: Optional[dict] = None,
-                 test_cfg: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None,
-                 data_preprocessor: Optional[ModuleCfg] = None) -> None:
+    def __init__(
+        self,
+        generator: ModuleCfg,
+        pixel_loss: ModuleCfg,
+        train_cfg: Optional[dict] = None,
+        test_cfg: Optional[dict] = None,
+        init_cfg: Optional[dict] = None,
+        data_preprocessor: Optional[ModuleCfg] = None,
+    ) -> None:
         if data_preprocessor is None:
             data_preprocessor = dict(type='DataPreprocessor')
         super().__init__(
-            init_cfg=init_cfg, data_preprocessor=_build(data_preprocessor))
+            init_cfg=init_cfg, data_preprocessor=_build(data_preprocessor)
+        )
         self.train_cfg = train_cfg
         self.test_cfg = test_cfg
         self.generator = _build(generator)
         self.pixel_loss = _build(pixel_loss)
 
-    def forward(self,
-                inputs: Union[Tensor, dict],
-                data_samples: Samples = None,
-                mode: str = 'tensor',
-                **kwargs) -> Union[Tensor, List[DataSample], dict]:
+    def forward(
+        self,
+        inputs: Union[Tensor, dict],
+        data_samples: Samples = None,
+        mode: str = 'tensor',
+        **kwargs,
+    ) -> Union[Tensor, List[DataSample], dict]:
         """Run the model in ``mode``.
 
         Args:
@@ -109,35 +117,36 @@ class BaseEditModel(BaseModel):
         if mode == 'tensor':
             return self.forward_tensor(inputs, data_samples, **kwargs)
         if mode == 'predict':
-            predictions = self.forward_inference(inputs, data_samples,
-                                                 **kwargs)
-            return self.convert_to_datasample(predictions, data_samples,
-                                              inputs)
+            predictions = self.forward_inference(
+                inputs, data_samples, **kwargs
+            )
+            return self.convert_to_datasample(
+                predictions, data_samples, inputs
+            )
         if mode == 'loss':
             return self.forward_train(inputs, data_samples, **kwargs)
-        raise ValueError(f"Invalid mode {mode!r}: use 'tensor', 'loss' or "
-                         "'predict'")
+        raise ValueError(
+            f"Invalid mode {mode!r}: use 'tensor', 'loss' or 'predict'"
+        )
 
-    def forward_tensor(self,
-                       inputs: Tensor,
-                       data_samples: Samples = None,
-                       **kwargs) -> Tensor:
+    def forward_tensor(
+        self, inputs: Tensor, data_samples: Samples = None, **kwargs
+    ) -> Tensor:
         """The generator's output for ``inputs``."""
         return self.generator(inputs, **kwargs)
 
-    def forward_train(self,
-                      inputs: Tensor,
-                      data_samples: Samples = None,
-                      **kwargs) -> Dict[str, Tensor]:
+    def forward_train(
+        self, inputs: Tensor, data_samples: Samples = None, **kwargs
+    ) -> Dict[str, Tensor]:
         """``dict(loss=pixel_loss(generator(inputs), gt_img))``."""
         feats = self.forward_tensor(inputs, data_samples, **kwargs)
         return dict(
-            loss=self.pixel_loss(feats, _batch_field(data_samples, 'gt_img')))
+            loss=self.pixel_loss(feats, _batch_field(data_samples, 'gt_img'))
+        )
 
-    def forward_inference(self,
-                          inputs: Tensor,
-                          data_samples: Samples = None,
-                          **kwargs) -> Union[DataSample, List[DataSample]]:
+    def forward_inference(
+        self, inputs: Tensor, data_samples: Samples = None, **kwargs
+    ) -> Union[DataSample, List[DataSample]]:
         """Predictions as images: a stacked :class:`DataSample` with
         ``pred_img``, or a list when samples were padded differently."""
         feats = self.forward_tensor(inputs, data_samples, **kwargs)
@@ -149,10 +158,12 @@ class BaseEditModel(BaseModel):
             return predictions
         return DataSample.stack(predictions)
 
-    def convert_to_datasample(self, predictions: Union[DataSample,
-                                                       List[DataSample]],
-                              data_samples: Samples,
-                              inputs: Optional[Tensor]) -> List[DataSample]:
+    def convert_to_datasample(
+        self,
+        predictions: Union[DataSample, List[DataSample]],
+        data_samples: Samples,
+        inputs: Optional[Tensor],
+    ) -> List[DataSample]:
         """One sample per input: its fields, ``output`` (the prediction)
         and ``input`` (the destructed input, when ``inputs`` is given).
 
@@ -175,11 +186,14 @@ class BaseEditModel(BaseModel):
         else:
             samples = list(data_samples)
         if len(samples) != len(predictions):
-            raise ValueError(f'{len(predictions)} predictions for '
-                             f'{len(samples)} data samples')
+            raise ValueError(
+                f'{len(predictions)} predictions for '
+                f'{len(samples)} data samples'
+            )
         if inputs is not None:
-            restored = self.data_preprocessor.destruct(inputs, data_samples,
-                                                       'img')
+            restored = self.data_preprocessor.destruct(
+                inputs, data_samples, 'img'
+            )
             for sample, img in zip(samples, restored):
                 sample.set_tensor_data({'input': img.detach()})
         for sample, prediction in zip(samples, predictions):

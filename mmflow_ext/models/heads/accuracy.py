@@ -1,5 +1,6 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """Pixel accuracy logged next to the losses of a decode head."""
+
 from typing import Optional
 
 import torch
@@ -7,9 +8,11 @@ import torch
 __all__ = ['seg_accuracy']
 
 
-def seg_accuracy(pred: torch.Tensor,
-                 target: torch.Tensor,
-                 ignore_index: Optional[int] = None) -> torch.Tensor:
+def seg_accuracy(
+    pred: torch.Tensor,
+    target: torch.Tensor,
+    ignore_index: Optional[int] = None,
+) -> torch.Tensor:
     """Top-1 accuracy in percent, ignored pixels left out.
 
     Matches MMSegmentation's ``accuracy(pred, target, topk=1)``, including

@@ -5,9 +5,10 @@ The contract is MMSegmentation 1.x's: ``loss(inputs, data_samples,
 train_cfg)`` stacks the ``int64`` ``gt_sem_seg`` of the samples, resizes the
 logits to the labels and applies every ``loss_decode``;
 ``predict(inputs, batch_img_metas, test_cfg)`` returns logits resized to the
-padded input shape (``pad_shape``), or to ``img_shape`` when that is a
-``torch.Size`` (a crop of sliding-window inference).
+shape of the input the head was given: ``pad_shape``, which sliding-window
+inference sets to each crop's shape (no type of ``img_shape`` is inspected).
 """
+
 import warnings
 from abc import ABCMeta, abstractmethod
 from typing import Dict, List, Optional, Sequence, Union
@@ -18,6 +19,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 
 from mmflow_ext.registry import MODELS, TASK_UTILS
+
 from .accuracy import seg_accuracy
 
 __all__ = ['BaseDecodeHead']
@@ -49,28 +51,30 @@ class BaseDecodeHead(BaseModule, metaclass=ABCMeta):
         init_cfg (dict | list[dict], optional): Initialization config.
     """
 
-    def __init__(self,
-                 in_channels: Union[int, Sequence[int]],
-                 channels: int,
-                 *,
-                 num_classes: int,
-                 out_channels: Optional[int] = None,
-                 threshold: Optional[float] = None,
-                 dropout_ratio: float = 0.1,
-                 conv_cfg: Optional[dict] = None,
-                 norm_cfg: Optional[dict] = None,
-                 act_cfg: dict = dict(type='ReLU'),
-                 in_index: Union[int, Sequence[int]] = -1,
-                 input_transform: Optional[str] = None,
-                 loss_decode: Union[dict, Sequence[dict]] = dict(
-                     type='CrossEntropyLoss',
-                     use_sigmoid=False,
-                     loss_weight=1.0),
-                 ignore_index: int = 255,
-                 sampler: Optional[dict] = None,
-                 align_corners: bool = False,
-                 init_cfg: Optional[Union[dict, List[dict]]] = dict(
-                     type='Normal', std=0.01, override=dict(name='conv_seg'))):
+    def __init__(
+        self,
+        in_channels: Union[int, Sequence[int]],
+        channels: int,
+        *,
+        num_classes: int,
+        out_channels: Optional[int] = None,
+        threshold: Optional[float] = None,
+        dropout_ratio: float = 0.1,
+        conv_cfg: Optional[dict] = None,
+        norm_cfg: Optional[dict] = None,
+        act_cfg: dict = dict(type='ReLU'),
+        in_index: Union[int, Sequence[int]] = -1,
+        input_transform: Optional[str] = None,
+        loss_decode: Union[dict, Sequence[dict]] = dict(
+            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0
+        ),
+        ignore_index: int = 255,
+        sampler: Optional[dict] = None,
+        align_corners: bool = False,
+        init_cfg: Optional[Union[dict, List[dict]]] = dict(
+            type='Normal', std=0.01, override=dict(name='conv_seg')
+        ),
+    ):
         super().__init__(init_cfg)
         self._init_inputs(in_channels, in_index, input_transform)
         self.channels = channels
@@ -84,13 +88,15 @@ class BaseDecodeHead(BaseModule, metaclass=ABCMeta):
             if num_classes == 2:
                 warnings.warn(
                     'binary segmentation: out_channels=1 with a threshold '
-                    'gives one logit per pixel instead of two')
+                    'gives one logit per pixel instead of two'
+                )
             out_channels = num_classes
         if out_channels != num_classes and out_channels != 1:
             raise ValueError(
                 'out_channels must equal num_classes, or be 1 for binary '
                 f'segmentation; got out_channels={out_channels} and '
-                f'num_classes={num_classes}')
+                f'num_classes={num_classes}'
+            )
         if out_channels == 1 and threshold is None:
             threshold = 0.3
             warnings.warn('threshold of the binary head defaults to 0.3')
@@ -101,14 +107,16 @@ class BaseDecodeHead(BaseModule, metaclass=ABCMeta):
         self.sampler = None
         if sampler is not None:
             self.sampler = TASK_UTILS.build(
-                sampler, default_args=dict(context=self))
+                sampler, default_args=dict(context=self)
+            )
         self.conv_seg = nn.Conv2d(channels, self.out_channels, kernel_size=1)
         self.dropout = (
-            nn.Dropout2d(dropout_ratio) if dropout_ratio > 0 else None)
+            nn.Dropout2d(dropout_ratio) if dropout_ratio > 0 else None
+        )
 
     @staticmethod
     def _build_losses(
-        loss_decode: Union[dict, Sequence[dict]]
+        loss_decode: Union[dict, Sequence[dict]],
     ) -> Union[nn.Module, nn.ModuleList]:
         if isinstance(loss_decode, dict):
             return MODELS.build(loss_decode)
@@ -116,35 +124,47 @@ class BaseDecodeHead(BaseModule, metaclass=ABCMeta):
             return nn.ModuleList(MODELS.build(cfg) for cfg in loss_decode)
         raise TypeError(
             'loss_decode must be a dict or a sequence of dicts, got '
-            f'{type(loss_decode).__name__}')
+            f'{type(loss_decode).__name__}'
+        )
 
-    def _init_inputs(self, in_channels: Union[int, Sequence[int]],
-                     in_index: Union[int, Sequence[int]],
-                     input_transform: Optional[str]) -> None:
+    def _init_inputs(
+        self,
+        in_channels: Union[int, Sequence[int]],
+        in_index: Union[int, Sequence[int]],
+        input_transform: Optional[str],
+    ) -> None:
         if input_transform not in (None, 'resize_concat', 'multiple_select'):
             raise ValueError(
                 'input_transform must be None, "resize_concat" or '
-                f'"multiple_select", got {input_transform!r}')
+                f'"multiple_select", got {input_transform!r}'
+            )
         self.input_transform = input_transform
         self.in_index = in_index
         if input_transform is None:
             if not isinstance(in_channels, int) or not isinstance(
-                    in_index, int):
+                in_index, int
+            ):
                 raise TypeError(
                     'without input_transform, in_channels and in_index must '
-                    f'be ints, got {in_channels!r} and {in_index!r}')
+                    f'be ints, got {in_channels!r} and {in_index!r}'
+                )
             self.in_channels = in_channels
             return
-        if (not isinstance(in_channels, (list, tuple))
-                or not isinstance(in_index, (list, tuple))
-                or len(in_channels) != len(in_index)):
+        if (
+            not isinstance(in_channels, (list, tuple))
+            or not isinstance(in_index, (list, tuple))
+            or len(in_channels) != len(in_index)
+        ):
             raise TypeError(
                 f'input_transform={input_transform!r} needs in_channels and '
                 'in_index as sequences of one length, got '
-                f'{in_channels!r} and {in_index!r}')
+                f'{in_channels!r} and {in_index!r}'
+            )
         self.in_channels = (
             sum(in_channels)
-            if input_transform == 'resize_concat' else in_channels)
+            if input_transform == 'resize_concat'
+            else in_channels
+        )
 
     def _transform_inputs(
         self, inputs: Sequence[torch.Tensor]
@@ -166,10 +186,10 @@ class BaseDecodeHead(BaseModule, metaclass=ABCMeta):
         size = selected[0].shape[2:]
         resized = [
             F.interpolate(
-                x,
-                size=size,
-                mode='bilinear',
-                align_corners=self.align_corners) if x.shape[2:] != size else x
+                x, size=size, mode='bilinear', align_corners=self.align_corners
+            )
+            if x.shape[2:] != size
+            else x
             for x in selected
         ]
         return torch.cat(resized, dim=1)
@@ -191,8 +211,12 @@ class BaseDecodeHead(BaseModule, metaclass=ABCMeta):
             feat = self.dropout(feat)
         return self.conv_seg(feat)
 
-    def loss(self, inputs: Sequence[torch.Tensor], batch_data_samples: list,
-             train_cfg: Optional[dict]) -> Dict[str, torch.Tensor]:
+    def loss(
+        self,
+        inputs: Sequence[torch.Tensor],
+        batch_data_samples: list,
+        train_cfg: Optional[dict],
+    ) -> Dict[str, torch.Tensor]:
         """Forward, then losses against the samples' ``gt_sem_seg``.
 
         Args:
@@ -206,9 +230,12 @@ class BaseDecodeHead(BaseModule, metaclass=ABCMeta):
         """
         return self.loss_by_feat(self.forward(inputs), batch_data_samples)
 
-    def predict(self, inputs: Sequence[torch.Tensor],
-                batch_img_metas: List[dict],
-                test_cfg: Optional[dict]) -> torch.Tensor:
+    def predict(
+        self,
+        inputs: Sequence[torch.Tensor],
+        batch_img_metas: List[dict],
+        test_cfg: Optional[dict],
+    ) -> torch.Tensor:
         """Forward, then logits at the input resolution.
 
         Args:
@@ -225,10 +252,12 @@ class BaseDecodeHead(BaseModule, metaclass=ABCMeta):
     def _stack_batch_gt(batch_data_samples: list) -> torch.Tensor:
         """``N×1×H×W`` labels stacked from the samples' ``gt_sem_seg``."""
         return torch.stack(
-            [sample.gt_sem_seg.data for sample in batch_data_samples])
+            [sample.gt_sem_seg.data for sample in batch_data_samples]
+        )
 
-    def loss_by_feat(self, seg_logits: torch.Tensor,
-                     batch_data_samples: list) -> Dict[str, torch.Tensor]:
+    def loss_by_feat(
+        self, seg_logits: torch.Tensor, batch_data_samples: list
+    ) -> Dict[str, torch.Tensor]:
         """Losses of logits against the samples' labels.
 
         The logits are resized to the label size; losses that share a
@@ -246,33 +275,42 @@ class BaseDecodeHead(BaseModule, metaclass=ABCMeta):
             seg_logits,
             size=seg_label.shape[2:],
             mode='bilinear',
-            align_corners=self.align_corners)
-        seg_weight = (None if self.sampler is None else self.sampler.sample(
-            seg_logits, seg_label))
+            align_corners=self.align_corners,
+        )
+        seg_weight = (
+            None
+            if self.sampler is None
+            else self.sampler.sample(seg_logits, seg_label)
+        )
         seg_label = seg_label.squeeze(1)
         losses_decode = (
-            self.loss_decode if isinstance(self.loss_decode, nn.ModuleList)
-            else [self.loss_decode])
+            self.loss_decode
+            if isinstance(self.loss_decode, nn.ModuleList)
+            else [self.loss_decode]
+        )
         loss: Dict[str, torch.Tensor] = {}
         for loss_module in losses_decode:
             value = loss_module(
                 seg_logits,
                 seg_label,
                 weight=seg_weight,
-                ignore_index=self.ignore_index)
+                ignore_index=self.ignore_index,
+            )
             name = loss_module.loss_name
             loss[name] = loss[name] + value if name in loss else value
         loss['acc_seg'] = seg_accuracy(
-            seg_logits, seg_label, ignore_index=self.ignore_index)
+            seg_logits, seg_label, ignore_index=self.ignore_index
+        )
         return loss
 
-    def predict_by_feat(self, seg_logits: torch.Tensor,
-                        batch_img_metas: List[dict]) -> torch.Tensor:
+    def predict_by_feat(
+        self, seg_logits: torch.Tensor, batch_img_metas: List[dict]
+    ) -> torch.Tensor:
         """Resize logits to the batch input shape.
 
-        The target is ``img_shape`` when it is a ``torch.Size`` (set for a
-        crop by sliding-window inference), else ``pad_shape``, else
-        ``img_shape``, all read from the first sample.
+        The target is ``pad_shape`` (the padded batch, or the crop of
+        sliding-window inference), else ``img_shape``, read from the first
+        sample.
 
         Args:
             seg_logits (Tensor): ``N×out_channels×h×w``.
@@ -282,19 +320,18 @@ class BaseDecodeHead(BaseModule, metaclass=ABCMeta):
             Tensor: Logits ``N×out_channels×H×W``.
         """
         meta = batch_img_metas[0]
-        img_shape = meta.get('img_shape')
-        if isinstance(img_shape, torch.Size):
-            size = img_shape
-        elif 'pad_shape' in meta:
+        if 'pad_shape' in meta:
             size = meta['pad_shape'][:2]
-        elif img_shape is not None:
-            size = img_shape[:2]
+        elif meta.get('img_shape') is not None:
+            size = meta['img_shape'][:2]
         else:
             raise KeyError(
                 'image metainfo has neither "pad_shape" nor "img_shape" to '
-                'resize the logits to')
+                'resize the logits to'
+            )
         return F.interpolate(
             seg_logits,
             size=tuple(size),
             mode='bilinear',
-            align_corners=self.align_corners)
+            align_corners=self.align_corners,
+        )

@@ -5,6 +5,7 @@ The loss is computed per image over all classes and pixels at once. As in
 MMSegmentation 1.x, ``ignore_index`` drops the *class channel* of that index
 (when it exists); a pixel labelled ``ignore_index`` has an all-zero target.
 """
+
 from typing import Optional
 
 import torch
@@ -12,19 +13,22 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmflow_ext.registry import MODELS
+
 from .cross_entropy_loss import weight_reduce_loss
 
 __all__ = ['DiceLoss', 'dice_loss']
 
 
-def dice_loss(pred: torch.Tensor,
-              target: torch.Tensor,
-              weight: Optional[torch.Tensor] = None,
-              eps: float = 1e-3,
-              reduction: str = 'mean',
-              naive_dice: bool = False,
-              avg_factor: Optional[float] = None,
-              ignore_index: Optional[int] = 255) -> torch.Tensor:
+def dice_loss(
+    pred: torch.Tensor,
+    target: torch.Tensor,
+    weight: Optional[torch.Tensor] = None,
+    eps: float = 1e-3,
+    reduction: str = 'mean',
+    naive_dice: bool = False,
+    avg_factor: Optional[float] = None,
+    ignore_index: Optional[int] = 255,
+) -> torch.Tensor:
     """Dice loss of probabilities and one-hot targets, one value per image.
 
     Args:
@@ -54,20 +58,23 @@ def dice_loss(pred: torch.Tensor,
         pred, target = pred[:, keep], target[:, keep]
         if pred.shape[1] == 0:
             raise ValueError(
-                f'ignore_index={ignore_index} removes the only class channel')
+                f'ignore_index={ignore_index} removes the only class channel'
+            )
     pred = pred.flatten(1)
     target = target.flatten(1).float()
     inter = (pred * target).sum(1)
     if naive_dice:
         dice = (2 * inter + eps) / (pred.sum(1) + target.sum(1) + eps)
     else:
-        dice = (2 * inter) / ((pred * pred).sum(1) + eps +
-                              (target * target).sum(1) + eps)
+        dice = (2 * inter) / (
+            (pred * pred).sum(1) + eps + (target * target).sum(1) + eps
+        )
     loss = 1 - dice
     if weight is not None and weight.shape != loss.shape:
         raise ValueError(
             f'weight must have shape {tuple(loss.shape)} (one per image), '
-            f'got {tuple(weight.shape)}')
+            f'got {tuple(weight.shape)}'
+        )
     return weight_reduce_loss(loss, weight, reduction, avg_factor)
 
 
@@ -97,15 +104,17 @@ class DiceLoss(nn.Module):
         loss_name (str): Key in the loss dict. Defaults to ``loss_dice``.
     """
 
-    def __init__(self,
-                 use_sigmoid: bool = True,
-                 activate: bool = True,
-                 reduction: str = 'mean',
-                 naive_dice: bool = False,
-                 loss_weight: float = 1.0,
-                 ignore_index: Optional[int] = 255,
-                 eps: float = 1e-3,
-                 loss_name: str = 'loss_dice'):
+    def __init__(
+        self,
+        use_sigmoid: bool = True,
+        activate: bool = True,
+        reduction: str = 'mean',
+        naive_dice: bool = False,
+        loss_weight: float = 1.0,
+        ignore_index: Optional[int] = 255,
+        eps: float = 1e-3,
+        loss_name: str = 'loss_dice',
+    ):
         super().__init__()
         self.use_sigmoid = use_sigmoid
         self.activate = activate
@@ -116,13 +125,15 @@ class DiceLoss(nn.Module):
         self.eps = eps
         self._loss_name = loss_name
 
-    def forward(self,
-                pred: torch.Tensor,
-                target: torch.Tensor,
-                weight: Optional[torch.Tensor] = None,
-                avg_factor: Optional[float] = None,
-                reduction_override: Optional[str] = None,
-                **kwargs) -> torch.Tensor:
+    def forward(
+        self,
+        pred: torch.Tensor,
+        target: torch.Tensor,
+        weight: Optional[torch.Tensor] = None,
+        avg_factor: Optional[float] = None,
+        reduction_override: Optional[str] = None,
+        **kwargs,
+    ) -> torch.Tensor:
         """Compute the loss.
 
         Args:
@@ -153,7 +164,8 @@ class DiceLoss(nn.Module):
             reduction=reduction_override or self.reduction,
             naive_dice=self.naive_dice,
             avg_factor=avg_factor,
-            ignore_index=self.ignore_index)
+            ignore_index=self.ignore_index,
+        )
 
     @property
     def loss_name(self) -> str:

@@ -1,6 +1,8 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """Segmentors: forward modes, inference and post-processing."""
+
 from .base import BaseSegmentor, channel_argmax
 from .encoder_decoder import EncoderDecoder
+from .seg_tta import SegTTAModel
 
-__all__ = ['BaseSegmentor', 'EncoderDecoder', 'channel_argmax']
+__all__ = ['BaseSegmentor', 'EncoderDecoder', 'channel_argmax', 'SegTTAModel']

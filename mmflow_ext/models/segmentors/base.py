@@ -1,6 +1,6 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
-"""``BaseSegmentor``: forward modes and the post-processing of predictions.
-"""
+"""``BaseSegmentor``: forward modes and the post-processing of predictions."""
+
 from abc import ABCMeta, abstractmethod
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
@@ -12,11 +12,16 @@ from mmengine.structures import PixelData
 
 from mmflow_ext.registry import MODELS
 from mmflow_ext.structures import SegDataSample
+from mmflow_ext.structures.padding import crop_padding, sample_padding
 
 __all__ = ['BaseSegmentor', 'channel_argmax']
 
-ForwardResults = Union[Dict[str, torch.Tensor], List[SegDataSample],
-                       torch.Tensor, Tuple[torch.Tensor, ...]]
+ForwardResults = Union[
+    Dict[str, torch.Tensor],
+    List[SegDataSample],
+    torch.Tensor,
+    Tuple[torch.Tensor, ...],
+]
 
 
 def channel_argmax(logits: torch.Tensor) -> torch.Tensor:
@@ -42,9 +47,11 @@ def channel_argmax(logits: torch.Tensor) -> torch.Tensor:
         return logits.argmax(dim=0, keepdim=True)
     best = logits[0].clone()
     index = torch.zeros(
-        logits.shape[1:], dtype=torch.uint8, device=logits.device)
+        logits.shape[1:], dtype=torch.uint8, device=logits.device
+    )
     better = torch.empty(
-        logits.shape[1:], dtype=torch.bool, device=logits.device)
+        logits.shape[1:], dtype=torch.bool, device=logits.device
+    )
     for c in range(1, num_classes):
         torch.gt(logits[c], best, out=better)
         torch.maximum(best, logits[c], out=best)
@@ -74,14 +81,17 @@ class BaseSegmentor(BaseModel, metaclass=ABCMeta):
     #: probability threshold of one-channel (binary) predictions
     threshold: float = 0.3
 
-    def __init__(self,
-                 data_preprocessor: Optional[Union[dict, nn.Module]] = None,
-                 init_cfg: Optional[dict] = None):
+    def __init__(
+        self,
+        data_preprocessor: Optional[Union[dict, nn.Module]] = None,
+        init_cfg: Optional[dict] = None,
+    ):
         if isinstance(data_preprocessor, dict):
             # our registry first, so no default scope is needed
             data_preprocessor = MODELS.build(data_preprocessor)
         super().__init__(
-            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg
+        )
 
     @property
     def with_neck(self) -> bool:
@@ -103,20 +113,22 @@ class BaseSegmentor(BaseModel, metaclass=ABCMeta):
         """Features of a batch of images."""
 
     @abstractmethod
-    def encode_decode(self, inputs: torch.Tensor,
-                      batch_data_samples: List[dict]) -> torch.Tensor:
+    def encode_decode(
+        self, inputs: torch.Tensor, batch_data_samples: List[dict]
+    ) -> torch.Tensor:
         """Logits of images at the input resolution."""
 
     @abstractmethod
-    def loss(self, inputs: torch.Tensor,
-             data_samples: List[SegDataSample]) -> Dict[str, torch.Tensor]:
+    def loss(
+        self, inputs: torch.Tensor, data_samples: List[SegDataSample]
+    ) -> Dict[str, torch.Tensor]:
         """Losses of a batch."""
 
     @abstractmethod
     def predict(
         self,
         inputs: torch.Tensor,
-        data_samples: Optional[List[SegDataSample]] = None
+        data_samples: Optional[List[SegDataSample]] = None,
     ) -> List[SegDataSample]:
         """Predictions of a batch, post-processed."""
 
@@ -124,14 +136,16 @@ class BaseSegmentor(BaseModel, metaclass=ABCMeta):
     def _forward(
         self,
         inputs: torch.Tensor,
-        data_samples: Optional[List[SegDataSample]] = None
+        data_samples: Optional[List[SegDataSample]] = None,
     ) -> Union[torch.Tensor, Tuple[torch.Tensor, ...]]:
         """Raw network outputs."""
 
-    def forward(self,
-                inputs: torch.Tensor,
-                data_samples: Optional[List[SegDataSample]] = None,
-                mode: str = 'tensor') -> ForwardResults:
+    def forward(
+        self,
+        inputs: torch.Tensor,
+        data_samples: Optional[List[SegDataSample]] = None,
+        mode: str = 'tensor',
+    ) -> ForwardResults:
         """Dispatch to :meth:`loss`, :meth:`predict` or :meth:`_forward`.
 
         Args:
@@ -150,17 +164,20 @@ class BaseSegmentor(BaseModel, metaclass=ABCMeta):
             return self._forward(inputs, data_samples)
         raise RuntimeError(
             f'Invalid mode "{mode}". Only supports loss, predict and tensor '
-            'mode')
+            'mode'
+        )
 
     def postprocess_result(
         self,
         seg_logits: torch.Tensor,
-        data_samples: Optional[List[SegDataSample]] = None
+        data_samples: Optional[List[SegDataSample]] = None,
     ) -> List[SegDataSample]:
         """Turn batch logits into per-sample predictions.
 
         For each sample: remove the padding (``img_padding_size`` when the
-        sample has it, else ``padding_size``), undo a flip
+        sample has it, else ``padding_size``; scaled by the logits' size /
+        ``pad_shape`` when they differ, see
+        :func:`~mmflow_ext.structures.padding.crop_padding`), undo a flip
         (``flip_direction`` ``'horizontal'``, ``'vertical'`` or
         ``'diagonal'``), resize bilinearly to ``ori_shape``, then store
         ``seg_logits`` (``C×H×W``) and ``pred_sem_seg`` (``1×H×W`` int64:
@@ -184,9 +201,10 @@ class BaseSegmentor(BaseModel, metaclass=ABCMeta):
         else:
             if len(data_samples) != num:
                 raise ValueError(
-                    f'got {num} logits but {len(data_samples)} data_samples')
+                    f'got {num} logits but {len(data_samples)} data_samples'
+                )
             crops = [
-                self._restore_sample(seg_logits[i:i + 1], sample.metainfo)
+                self._restore_sample(seg_logits[i : i + 1], sample.metainfo)
                 for i, sample in enumerate(data_samples)
             ]
         for sample, logits in zip(data_samples, crops):
@@ -198,42 +216,46 @@ class BaseSegmentor(BaseModel, metaclass=ABCMeta):
             sample.set_data(
                 dict(
                     seg_logits=PixelData(data=logits),
-                    pred_sem_seg=PixelData(data=pred)))
+                    pred_sem_seg=PixelData(data=pred),
+                )
+            )
         return data_samples
 
-    def _restore_sample(self, logits: torch.Tensor,
-                        meta: dict) -> torch.Tensor:
+    def _restore_sample(
+        self, logits: torch.Tensor, meta: dict
+    ) -> torch.Tensor:
         """Crop, unflip and resize ``1×C×H×W`` logits to ``ori_shape``.
 
         Returns:
             Tensor: ``C×H×W`` logits of the original image.
         """
-        padding = meta.get('img_padding_size', meta.get('padding_size'))
+        padding = sample_padding(meta)
         if padding is not None:
-            left, right, top, bottom = (int(p) for p in padding)
-            height, width = logits.shape[-2:]
-            logits = logits[:, :, top:height - bottom, left:width - right]
+            logits = crop_padding(logits, padding, meta.get('pad_shape'))
         if meta.get('flip', False):
             direction = meta.get('flip_direction')
             dims = {
-                'horizontal': (3, ),
-                'vertical': (2, ),
-                'diagonal': (2, 3)
+                'horizontal': (3,),
+                'vertical': (2,),
+                'diagonal': (2, 3),
             }.get(direction)
             if dims is None:
                 raise ValueError(
                     'flip_direction must be "horizontal", "vertical" or '
-                    f'"diagonal", got {direction!r}')
+                    f'"diagonal", got {direction!r}'
+                )
             logits = logits.flip(dims=dims)
         if 'ori_shape' not in meta:
             raise KeyError(
                 'data sample metainfo has no "ori_shape" to resize the '
-                'prediction to')
+                'prediction to'
+            )
         ori_shape = tuple(int(s) for s in meta['ori_shape'][:2])
         if tuple(logits.shape[-2:]) != ori_shape:
             logits = F.interpolate(
                 logits,
                 size=ori_shape,
                 mode='bilinear',
-                align_corners=self.align_corners)
+                align_corners=self.align_corners,
+            )
         return logits[0]

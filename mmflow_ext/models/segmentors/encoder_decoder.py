@@ -1,6 +1,7 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """``EncoderDecoder``: backbone, optional neck, decode head and auxiliary
 heads, with whole-image or sliding-window inference."""
+
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -10,13 +11,15 @@ from mmengine.logging import print_log
 
 from mmflow_ext.registry import MODELS
 from mmflow_ext.structures import SegDataSample
+
 from .base import BaseSegmentor
 
 __all__ = ['EncoderDecoder']
 
 
-def _add_prefix(losses: Dict[str, torch.Tensor],
-                prefix: str) -> Dict[str, torch.Tensor]:
+def _add_prefix(
+    losses: Dict[str, torch.Tensor], prefix: str
+) -> Dict[str, torch.Tensor]:
     return {f'{prefix}.{name}': value for name, value in losses.items()}
 
 
@@ -45,26 +48,31 @@ class EncoderDecoder(BaseSegmentor):
         init_cfg (dict, optional): Initialization config.
     """
 
-    def __init__(self,
-                 backbone: dict,
-                 decode_head: dict,
-                 neck: Optional[dict] = None,
-                 auxiliary_head: Optional[Union[dict, List[dict]]] = None,
-                 train_cfg: Optional[dict] = None,
-                 test_cfg: Optional[dict] = None,
-                 data_preprocessor: Optional[dict] = None,
-                 pretrained: Optional[str] = None,
-                 init_cfg: Optional[dict] = None):
+    def __init__(
+        self,
+        backbone: dict,
+        decode_head: dict,
+        neck: Optional[dict] = None,
+        auxiliary_head: Optional[Union[dict, List[dict]]] = None,
+        train_cfg: Optional[dict] = None,
+        test_cfg: Optional[dict] = None,
+        data_preprocessor: Optional[dict] = None,
+        pretrained: Optional[str] = None,
+        init_cfg: Optional[dict] = None,
+    ):
         super().__init__(
-            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg
+        )
         if pretrained is not None:
             if backbone.get('pretrained') is not None:
                 raise ValueError(
                     'give the backbone checkpoint once: both the segmentor '
-                    'and the backbone config set "pretrained"')
+                    'and the backbone config set "pretrained"'
+                )
             backbone = dict(
                 backbone,
-                init_cfg=dict(type='Pretrained', checkpoint=pretrained))
+                init_cfg=dict(type='Pretrained', checkpoint=pretrained),
+            )
         self.backbone = MODELS.build(backbone)
         self.neck = MODELS.build(neck) if neck is not None else None
         self.decode_head = MODELS.build(decode_head)
@@ -74,16 +82,19 @@ class EncoderDecoder(BaseSegmentor):
         mode = self.test_cfg.get('mode', 'whole')
         if mode not in ('whole', 'slide'):
             raise ValueError(
-                f'test_cfg.mode must be "whole" or "slide", got {mode!r}')
+                f'test_cfg.mode must be "whole" or "slide", got {mode!r}'
+            )
         if mode == 'slide' and not {'crop_size', 'stride'} <= set(
-                self.test_cfg):
+            self.test_cfg
+        ):
             raise ValueError(
                 'test_cfg with mode="slide" needs crop_size and stride, got '
-                f'{dict(self.test_cfg)}')
+                f'{dict(self.test_cfg)}'
+            )
 
     @staticmethod
     def _build_auxiliary_head(
-        auxiliary_head: Optional[Union[dict, List[dict]]]
+        auxiliary_head: Optional[Union[dict, List[dict]]],
     ) -> Optional[Union[nn.Module, nn.ModuleList]]:
         if auxiliary_head is None:
             return None
@@ -124,8 +135,9 @@ class EncoderDecoder(BaseSegmentor):
         feats = self.backbone(inputs)
         return self.neck(feats) if self.with_neck else feats
 
-    def encode_decode(self, inputs: torch.Tensor,
-                      batch_img_metas: List[dict]) -> torch.Tensor:
+    def encode_decode(
+        self, inputs: torch.Tensor, batch_img_metas: List[dict]
+    ) -> torch.Tensor:
         """Logits resized to the input resolution by the decode head.
 
         Args:
@@ -138,8 +150,9 @@ class EncoderDecoder(BaseSegmentor):
         feats = self.extract_feat(inputs)
         return self.decode_head.predict(feats, batch_img_metas, self.test_cfg)
 
-    def loss(self, inputs: torch.Tensor,
-             data_samples: List[SegDataSample]) -> Dict[str, torch.Tensor]:
+    def loss(
+        self, inputs: torch.Tensor, data_samples: List[SegDataSample]
+    ) -> Dict[str, torch.Tensor]:
         """Losses of the decode head and the auxiliary heads.
 
         Args:
@@ -154,24 +167,31 @@ class EncoderDecoder(BaseSegmentor):
         feats = self.extract_feat(inputs)
         losses = _add_prefix(
             self.decode_head.loss(feats, data_samples, self.train_cfg),
-            'decode')
+            'decode',
+        )
         if isinstance(self.auxiliary_head, nn.ModuleList):
             for i, head in enumerate(self.auxiliary_head):
                 losses.update(
                     _add_prefix(
                         head.loss(feats, data_samples, self.train_cfg),
-                        f'aux_{i}'))
+                        f'aux_{i}',
+                    )
+                )
         elif self.with_auxiliary_head:
             losses.update(
                 _add_prefix(
-                    self.auxiliary_head.loss(feats, data_samples,
-                                             self.train_cfg), 'aux'))
+                    self.auxiliary_head.loss(
+                        feats, data_samples, self.train_cfg
+                    ),
+                    'aux',
+                )
+            )
         return losses
 
     def predict(
         self,
         inputs: torch.Tensor,
-        data_samples: Optional[List[SegDataSample]] = None
+        data_samples: Optional[List[SegDataSample]] = None,
     ) -> List[SegDataSample]:
         """Predictions at each sample's original shape.
 
@@ -193,7 +213,9 @@ class EncoderDecoder(BaseSegmentor):
                     ori_shape=shape,
                     img_shape=shape,
                     pad_shape=shape,
-                    padding_size=(0, 0, 0, 0)) for _ in range(inputs.shape[0])
+                    padding_size=(0, 0, 0, 0),
+                )
+                for _ in range(inputs.shape[0])
             ]
         seg_logits = self.inference(inputs, batch_img_metas)
         return self.postprocess_result(seg_logits, data_samples)
@@ -201,7 +223,7 @@ class EncoderDecoder(BaseSegmentor):
     def _forward(
         self,
         inputs: torch.Tensor,
-        data_samples: Optional[List[SegDataSample]] = None
+        data_samples: Optional[List[SegDataSample]] = None,
     ) -> Union[torch.Tensor, Tuple[torch.Tensor, ...]]:
         """Decode-head output without post-processing.
 
@@ -214,8 +236,9 @@ class EncoderDecoder(BaseSegmentor):
         """
         return self.decode_head.forward(self.extract_feat(inputs))
 
-    def inference(self, inputs: torch.Tensor,
-                  batch_img_metas: List[dict]) -> torch.Tensor:
+    def inference(
+        self, inputs: torch.Tensor, batch_img_metas: List[dict]
+    ) -> torch.Tensor:
         """Logits at the input resolution by ``test_cfg.mode``.
 
         Args:
@@ -230,13 +253,15 @@ class EncoderDecoder(BaseSegmentor):
             print_log(
                 'Image shapes are different in the batch.',
                 logger='current',
-                level=10)
+                level=10,
+            )
         if self.test_cfg.get('mode', 'whole') == 'slide':
             return self.slide_inference(inputs, batch_img_metas)
         return self.whole_inference(inputs, batch_img_metas)
 
-    def whole_inference(self, inputs: torch.Tensor,
-                        batch_img_metas: List[dict]) -> torch.Tensor:
+    def whole_inference(
+        self, inputs: torch.Tensor, batch_img_metas: List[dict]
+    ) -> torch.Tensor:
         """Logits of whole images.
 
         Args:
@@ -248,14 +273,17 @@ class EncoderDecoder(BaseSegmentor):
         """
         return self.encode_decode(inputs, batch_img_metas)
 
-    def slide_inference(self, inputs: torch.Tensor,
-                        batch_img_metas: List[dict]) -> torch.Tensor:
+    def slide_inference(
+        self, inputs: torch.Tensor, batch_img_metas: List[dict]
+    ) -> torch.Tensor:
         """Logits by overlapping crops, averaged where they overlap.
 
         Crops of ``test_cfg.crop_size`` start every ``test_cfg.stride``
         pixels; the last row and column of crops are shifted back to end at
-        the image border. Each crop's metainfo has ``img_shape`` set to the
-        crop's ``torch.Size`` (the samples' metainfo is not changed).
+        the image border. Each crop is handed to the decode head as a padded
+        input of its own: its metainfo has ``img_shape`` and ``pad_shape``
+        set to the crop's ``(h, w)``, so the head resizes its logits to the
+        crop (the samples' metainfo is not changed).
 
         Args:
             inputs (Tensor): Images ``N×C×H×W``.
@@ -277,11 +305,13 @@ class EncoderDecoder(BaseSegmentor):
                 x2 = min(w_idx * w_stride + w_crop, w_img)
                 y1, x1 = max(y2 - h_crop, 0), max(x2 - w_crop, 0)
                 crop = inputs[:, :, y1:y2, x1:x2]
+                crop_shape = (y2 - y1, x2 - x1)
                 crop_metas = [
-                    dict(meta, img_shape=crop.shape[2:])
+                    dict(meta, img_shape=crop_shape, pad_shape=crop_shape)
                     for meta in batch_img_metas
                 ]
-                preds[:, :, y1:y2,
-                      x1:x2] += self.encode_decode(crop, crop_metas)
+                preds[:, :, y1:y2, x1:x2] += self.encode_decode(
+                    crop, crop_metas
+                )
                 counts[:, :, y1:y2, x1:x2] += 1
         return preds / counts

@@ -6,9 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from mmflow_ext.models.losses import (CrossEntropyLoss, DiceLoss,
-                                      binary_cross_entropy, cross_entropy,
-                                      weight_reduce_loss)
+from mmflow_ext.models.losses import (
+    CrossEntropyLoss,
+    binary_cross_entropy,
+    cross_entropy,
+    weight_reduce_loss,
+)
 from mmflow_ext.registry import MODELS
 
 LN2 = math.log(2)
@@ -49,13 +52,13 @@ def test_class_weight_with_ignored_pixels():
     label = torch.tensor([[[0, 1, 255]]])
     # an ignored pixel weighs 1 in the divisor, or 0 with avg_non_ignore
     loss = CrossEntropyLoss(class_weight=[1.0, 3.0])
-    assert loss(
-        pred, label, ignore_index=255).item() == pytest.approx(
-            4 * LN2 / 5, rel=1e-6)
+    assert loss(pred, label, ignore_index=255).item() == pytest.approx(
+        4 * LN2 / 5, rel=1e-6
+    )
     loss = CrossEntropyLoss(class_weight=[1.0, 3.0], avg_non_ignore=True)
-    assert loss(
-        pred, label, ignore_index=255).item() == pytest.approx(
-            4 * LN2 / 4, rel=1e-6)
+    assert loss(pred, label, ignore_index=255).item() == pytest.approx(
+        4 * LN2 / 4, rel=1e-6
+    )
 
 
 def test_per_pixel_losses_are_class_weighted():
@@ -64,26 +67,29 @@ def test_per_pixel_losses_are_class_weighted():
     loss = CrossEntropyLoss(class_weight=[1.0, 3.0], loss_weight=2.0)
     per_pixel = loss(pred, label, reduction_override='none')
     assert per_pixel.shape == (1, 1, 2)
-    assert per_pixel.flatten().tolist() == pytest.approx([2 * LN2, 6 * LN2],
-                                                         rel=1e-6)
+    assert per_pixel.flatten().tolist() == pytest.approx(
+        [2 * LN2, 6 * LN2], rel=1e-6
+    )
 
 
 def test_class_weight_from_files(tmp_path):
     np.save(tmp_path / 'w.npy', np.array([1.0, 3.0]))
     (tmp_path / 'w.json').write_text(json.dumps([2.0, 5.0]))
     assert CrossEntropyLoss(
-        class_weight=str(tmp_path / 'w.npy')).class_weight == [1.0, 3.0]
+        class_weight=str(tmp_path / 'w.npy')
+    ).class_weight == [1.0, 3.0]
     assert CrossEntropyLoss(
-        class_weight=str(tmp_path / 'w.json')).class_weight == [2.0, 5.0]
+        class_weight=str(tmp_path / 'w.json')
+    ).class_weight == [2.0, 5.0]
 
 
 def test_pixel_weight_and_avg_factor():
     loss = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
     weight = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
     assert weight_reduce_loss(loss, weight).item() == pytest.approx(1.25)
-    assert weight_reduce_loss(
-        loss, avg_factor=5).item() == pytest.approx(
-            2.0, rel=1e-6)
+    assert weight_reduce_loss(loss, avg_factor=5).item() == pytest.approx(
+        2.0, rel=1e-6
+    )
     with pytest.raises(ValueError, match='avg_factor cannot be used'):
         weight_reduce_loss(loss, reduction='sum', avg_factor=2)
     with pytest.raises(ValueError, match='weight has 1 dims but the loss'):
@@ -105,9 +111,9 @@ def test_binary_cross_entropy_expands_class_labels_to_one_hot():
     loss = binary_cross_entropy(pred, label, ignore_index=255)
     assert loss.item() == pytest.approx(expected, rel=1e-6)
     module = CrossEntropyLoss(use_sigmoid=True, avg_non_ignore=True)
-    assert module(
-        pred, label, ignore_index=255).item() == pytest.approx(
-            expected * 2, rel=1e-6)
+    assert module(pred, label, ignore_index=255).item() == pytest.approx(
+        expected * 2, rel=1e-6
+    )
 
 
 def test_binary_cross_entropy_with_one_channel():
@@ -127,28 +133,3 @@ def test_cross_entropy_loss_is_registered_and_checks_arguments():
         CrossEntropyLoss(use_mask=True)
     with pytest.raises(ValueError, match='reduction must be'):
         CrossEntropyLoss(reduction='avg')
-
-
-def test_dice_loss_by_hand():
-    # 1 image, 2 classes, 2 pixels; softmax of zeros is 0.5 everywhere
-    pred = torch.zeros(1, 2, 1, 2)
-    label = torch.tensor([[[0, 1]]])
-    loss = DiceLoss(use_sigmoid=False, eps=0.0, ignore_index=None)
-    # inter = 0.5 + 0.5 = 1; sum p^2 = 4 * 0.25 = 1; sum t^2 = 2
-    assert loss(pred, label).item() == pytest.approx(1 - 2 / 3, rel=1e-6)
-    naive = DiceLoss(
-        use_sigmoid=False,
-        eps=0.0,
-        naive_dice=True,
-        ignore_index=None,
-        loss_weight=2.0)
-    # 2 * inter / (sum p + sum t) = 2 / (2 + 2)
-    assert naive(pred, label).item() == pytest.approx(2 * 0.5, rel=1e-6)
-    # ignore_index drops that class channel: only class 1 is left
-    only_one = DiceLoss(use_sigmoid=False, eps=0.0, ignore_index=0)
-    # inter = 0.5, sum p^2 = 0.5, sum t^2 = 1
-    assert only_one(pred, label).item() == pytest.approx(1 - 1 / 1.5, rel=1e-6)
-    # a pixel labelled 255 has an all-zero target
-    ignored = loss(pred, torch.tensor([[[0, 255]]]))
-    assert ignored.item() == pytest.approx(1 - 1 / 2, rel=1e-6)
-    assert MODELS.build(dict(type='DiceLoss')).loss_name == 'loss_dice'

@@ -45,7 +45,8 @@ def test_crop_uses_img_padding_size_before_padding_size():
     s = sample(
         ori_shape=(2, 3),
         img_padding_size=(1, 1, 0, 2),
-        padding_size=(0, 0, 0, 0))
+        padding_size=(0, 0, 0, 0),
+    )
     out = model.postprocess_result(logits, [s])[0]
     assert out is s
     expected = logits[0, :, 0:2, 1:4]
@@ -57,9 +58,10 @@ def test_crop_uses_img_padding_size_before_padding_size():
     assert torch.equal(out.seg_logits.data, logits[0, :, :3, :4])
 
 
-@pytest.mark.parametrize('direction, dims', [('horizontal', (2, )),
-                                             ('vertical', (1, )),
-                                             ('diagonal', (1, 2))])
+@pytest.mark.parametrize(
+    'direction, dims',
+    [('horizontal', (2,)), ('vertical', (1,)), ('diagonal', (1, 2))],
+)
 def test_flip_is_undone(direction, dims):
     model = PostProcessOnly()
     logits = grid_logits(2, 3, 4)
@@ -74,7 +76,8 @@ def test_bad_flip_direction():
         PostProcessOnly().postprocess_result(torch.zeros(1, 2, 1, 1), [s])
     with pytest.raises(KeyError, match='no "ori_shape"'):
         PostProcessOnly().postprocess_result(
-            torch.zeros(1, 2, 1, 1), [sample()])
+            torch.zeros(1, 2, 1, 1), [sample()]
+        )
 
 
 def test_resize_to_ori_shape_after_crop_and_flip():
@@ -84,19 +87,22 @@ def test_resize_to_ori_shape_after_crop_and_flip():
         ori_shape=(9, 11),
         img_padding_size=(0, 2, 0, 1),
         flip=True,
-        flip_direction='horizontal')
+        flip_direction='horizontal',
+    )
     out = model.postprocess_result(logits, [s])[0]
     expected = F.interpolate(
         logits[:, :, :5, :6].flip(3),
         size=(9, 11),
         mode='bilinear',
-        align_corners=False)[0]
+        align_corners=False,
+    )[0]
     assert torch.equal(out.seg_logits.data, expected)
     assert torch.equal(out.pred_sem_seg.data, expected.argmax(0, keepdim=True))
     model.align_corners = True
     out = model.postprocess_result(logits, [sample(ori_shape=(12, 3))])[0]
     expected = F.interpolate(
-        logits, size=(12, 3), mode='bilinear', align_corners=True)[0]
+        logits, size=(12, 3), mode='bilinear', align_corners=True
+    )[0]
     assert torch.equal(out.seg_logits.data, expected)
 
 
@@ -154,5 +160,6 @@ def test_channel_argmax_matches_argmax_and_picks_first_of_ties():
     gen = torch.Generator().manual_seed(0)
     logits = torch.randint(0, 4, (7, 16, 16), generator=gen).float()
     assert torch.equal(
-        channel_argmax(logits), logits.argmax(dim=0, keepdim=True))
+        channel_argmax(logits), logits.argmax(dim=0, keepdim=True)
+    )
     assert channel_argmax(torch.zeros(3, 1, 2)).tolist() == [[[0, 0]]]
