@@ -6,59 +6,26 @@ metainfo in ``meta['dataset_meta']``; without it, the metainfo comes from
 the dataset type named in the config, without building the dataset (no file
 is read or generated).
 """
+
 import copy
-from typing import Any, List, Optional, Sequence
+from typing import Any, Optional
 
 from mmflow_ext.registry import DATASETS
-from mmflow_ext.visualization.palette import random_palette
+from mmflow_ext.visualization.palette import fit_palette
+
 from .pipeline import find_test_dataset
 
 __all__ = ['dataset_meta_from_config', 'fit_palette']
-
-
-def fit_palette(
-    classes: Sequence[str],
-    palette: Optional[Sequence[Sequence[int]]],
-    base_classes: Sequence[str] = (),
-    base_palette: Sequence[Sequence[int]] = ()
-) -> List[list]:
-    """One colour per class.
-
-    A palette with one colour per class is kept. Otherwise each class takes
-    its colour in the dataset's own palette (``base_palette``, indexed like
-    ``base_classes``), and a class found there neither gets the colour of a
-    seeded random palette (the one :class:`BaseSegDataset` draws).
-
-    Args:
-        classes (Sequence[str]): Class names in label order.
-        palette (Sequence[Sequence[int]], optional): The configured colours.
-        base_classes (Sequence[str]): Classes of the dataset type.
-        base_palette (Sequence[Sequence[int]]): Their colours.
-
-    Returns:
-        list[list[int]]: RGB colours, one per class.
-
-    Examples:
-        >>> fit_palette(['b'], None, ['a', 'b'], [[1, 1, 1], [2, 2, 2]])
-        [[2, 2, 2]]
-        >>> fit_palette(['a'], [[9, 9, 9]])
-        [[9, 9, 9]]
-    """
-    if palette is not None and len(palette) == len(classes):
-        return [list(color) for color in palette]
-    fallback = random_palette(len(classes))
-    known = dict(zip(base_classes, base_palette))
-    return [
-        list(known.get(name, fallback[i])) for i, name in enumerate(classes)
-    ]
 
 
 def dataset_meta_from_config(cfg: Any) -> Optional[dict]:
     """The metainfo of the config's test dataset, without building it.
 
     The dataset type's ``METAINFO`` updated by the config's ``metainfo``;
-    when there are ``classes``, ``palette`` has one colour per class (see
-    :func:`fit_palette`).
+    when there are ``classes``, ``palette`` has one colour per class,
+    fitted as the dataset fits it (:func:`~mmflow_ext.visualization.palette.
+    fit_palette`, with the dataset type's ``get_label_map`` for a class
+    subset).
 
     Args:
         cfg (Config | dict): A model config. Types resolve in the
@@ -70,6 +37,9 @@ def dataset_meta_from_config(cfg: Any) -> Optional[dict]:
 
     Raises:
         KeyError: When the dataset type is not registered.
+        ValueError: When the palette fits neither the classes nor a subset
+            of the dataset type's classes (building the dataset would fail
+            the same way).
 
     Examples:
         >>> cfg = dict(test_dataloader=dict(dataset=dict(
@@ -85,13 +55,17 @@ def dataset_meta_from_config(cfg: Any) -> Optional[dict]:
     dataset_type = dataset.get('type')
     dataset_cls = (
         dataset_type
-        if isinstance(dataset_type, type) else DATASETS.get(dataset_type))
+        if isinstance(dataset_type, type)
+        else DATASETS.get(dataset_type)
+    )
     base = getattr(dataset_cls, 'METAINFO', {})
     metainfo = copy.deepcopy(dict(base))
     metainfo.update(copy.deepcopy(dict(dataset.get('metainfo') or {})))
     classes = metainfo.get('classes')
     if classes is not None:
-        metainfo['palette'] = fit_palette(classes, metainfo.get('palette'),
-                                          base.get('classes', ()),
-                                          base.get('palette', ()))
+        get_label_map = getattr(dataset_cls, 'get_label_map', None)
+        label_map = get_label_map(classes) if get_label_map else None
+        metainfo['palette'] = fit_palette(
+            classes, metainfo.get('palette'), label_map
+        )
     return metainfo

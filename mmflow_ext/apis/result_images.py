@@ -1,22 +1,28 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """Inference results as images to save: coloured masks and restored
 images, ``H×W×3`` uint8 in BGR order (what :func:`cv2.imwrite` takes)."""
+
 from typing import Optional, Sequence
 
 import numpy as np
 from mmengine.structures import BaseDataElement
 
+from mmflow_ext.structures.sample_access import get_field
 from mmflow_ext.visualization.image_tile import image_to_tile
-from mmflow_ext.visualization.mask_tile import (colorize_label_map,
-                                                label_map_to_array)
+from mmflow_ext.visualization.mask_tile import (
+    colorize_label_map,
+    label_map_to_array,
+)
 from mmflow_ext.visualization.palette import palette_to_array, random_palette
 
 __all__ = ['seg_result_to_color', 'edit_result_to_image', 'result_to_image']
 
 
-def seg_result_to_color(result: BaseDataElement,
-                        palette: Optional[Sequence[Sequence[int]]] = None,
-                        ignore_index: int = 255) -> np.ndarray:
+def seg_result_to_color(
+    result: BaseDataElement,
+    palette: Optional[Sequence[Sequence[int]]] = None,
+    ignore_index: int = 255,
+) -> np.ndarray:
     """The predicted labels of a segmentation result, painted.
 
     Args:
@@ -41,17 +47,20 @@ def seg_result_to_color(result: BaseDataElement,
         >>> seg_result_to_color(result, [[255, 0, 0], [0, 0, 255]]).tolist()
         [[[255, 0, 0], [0, 0, 255]]]
     """
-    if 'pred_sem_seg' not in result:
-        raise KeyError('a segmentation result needs "pred_sem_seg", got '
-                       f'keys {result.keys()}')
-    labels = label_map_to_array(result.pred_sem_seg, 'pred_sem_seg')
+    labels = label_map_to_array(
+        get_field(result, 'pred_sem_seg', where='a segmentation result'),
+        'pred_sem_seg',
+    )
     if palette is None:
         num_classes = (
             result.seg_logits.shape[0]
-            if 'seg_logits' in result else int(labels.max()) + 1)
+            if 'seg_logits' in result
+            else int(labels.max()) + 1
+        )
         palette = random_palette(num_classes)
     rgb = colorize_label_map(
-        labels, palette_to_array(palette), ignore_index=ignore_index)
+        labels, palette_to_array(palette), ignore_index=ignore_index
+    )
     return np.ascontiguousarray(rgb[..., ::-1])
 
 
@@ -76,15 +85,13 @@ def edit_result_to_image(result: BaseDataElement) -> np.ndarray:
         >>> edit_result_to_image(result)[0, 0].tolist()
         [8, 8, 8]
     """
-    output = result.get('output')
-    if output is None or 'pred_img' not in output:
-        raise KeyError('an editing result needs "output.pred_img", got keys '
-                       f'{result.keys()}')
-    return np.ascontiguousarray(image_to_tile(output.pred_img, 'pred_img'))
+    pred_img = get_field(result, 'output.pred_img', where='an editing result')
+    return np.ascontiguousarray(image_to_tile(pred_img, 'pred_img'))
 
 
-def result_to_image(result: BaseDataElement,
-                    dataset_meta: Optional[dict] = None) -> np.ndarray:
+def result_to_image(
+    result: BaseDataElement, dataset_meta: Optional[dict] = None
+) -> np.ndarray:
     """The image to save for a result of either task family.
 
     Args:

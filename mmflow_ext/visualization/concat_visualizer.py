@@ -1,10 +1,20 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """``ConcatImageVisualizer``: one row of side-by-side tiles per sample."""
+
 import os.path as osp
 import re
 import warnings
-from typing import (Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple,
-                    Union)
+from typing import (
+    Any,
+    Dict,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+    Union,
+)
 
 import numpy as np
 from mmengine.dist import master_only
@@ -12,9 +22,15 @@ from mmengine.structures import BaseDataElement
 from mmengine.visualization import Visualizer
 
 from mmflow_ext.registry import VISUALIZERS
+from mmflow_ext.structures.sample_access import (
+    field_keys,
+    get_field,
+    has_field,
+)
+
 from .image_tile import image_to_tile
 from .mask_tile import colorize_label_map, draw_class_names, label_map_to_array
-from .palette import palette_to_array, random_palette
+from .palette import fit_palette, palette_to_array, random_palette
 
 __all__ = ['ConcatImageVisualizer']
 
@@ -22,21 +38,6 @@ __all__ = ['ConcatImageVisualizer']
 PAD_VALUE = 127
 
 Sample = Union[BaseDataElement, Mapping[str, Any]]
-
-
-def _lookup(container: Any, key: str) -> Tuple[bool, Any]:
-    """``(found, value)`` of ``key`` in a data element or a mapping."""
-    if isinstance(container, (BaseDataElement, Mapping)) and key in container:
-        return True, container.get(key)
-    return False, None
-
-
-def _keys(container: Any) -> List[str]:
-    if isinstance(container, BaseDataElement):
-        return list(container.all_keys())
-    if isinstance(container, Mapping):
-        return list(container.keys())
-    return []
 
 
 @VISUALIZERS.register_module()
@@ -62,7 +63,8 @@ class ConcatImageVisualizer(Visualizer):
     padded at the bottom with gray 127, and the row is handed to every
     backend as ``<stem>_<step>`` where ``stem`` is the file name (without its
     extension) of the sample's ``fn_key`` value. ``LocalVisBackend`` writes it
-    to ``<save_dir>/vis_data/vis_image/<stem>_<step>.png``.
+    to ``<save_dir>/vis_data/vis_image/<stem>_<step>.png`` (atomically in
+    the ``mmflow_ext`` scope: see :mod:`.vis_backend`).
 
     Keys missing from a sample are skipped with one warning per key; a sample
     holding none of the keys is an error.
@@ -112,32 +114,37 @@ class ConcatImageVisualizer(Visualizer):
         'baboon'
     """
 
-    def __init__(self,
-                 fn_key: str,
-                 img_keys: Sequence[str],
-                 pixel_range: Optional[Dict[str, Tuple[float, float]]] = None,
-                 bgr2rgb: bool = False,
-                 name: str = 'visualizer',
-                 seg_keys: Sequence[str] = ('gt_sem_seg', 'pred_sem_seg'),
-                 alpha: float = 1.0,
-                 blend_key: Optional[str] = None,
-                 with_labels: bool = False,
-                 ignore_index: int = 255,
-                 classes: Optional[Sequence[str]] = None,
-                 palette: Optional[Sequence[Sequence[int]]] = None,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        fn_key: str,
+        img_keys: Sequence[str],
+        pixel_range: Optional[Dict[str, Tuple[float, float]]] = None,
+        bgr2rgb: bool = False,
+        name: str = 'visualizer',
+        seg_keys: Sequence[str] = ('gt_sem_seg', 'pred_sem_seg'),
+        alpha: float = 1.0,
+        blend_key: Optional[str] = None,
+        with_labels: bool = False,
+        ignore_index: int = 255,
+        classes: Optional[Sequence[str]] = None,
+        palette: Optional[Sequence[Sequence[int]]] = None,
+        **kwargs,
+    ) -> None:
         super().__init__(name, **kwargs)
         if isinstance(img_keys, str):
             img_keys = [img_keys]
         if not img_keys or not all(isinstance(k, str) for k in img_keys):
-            raise ValueError('img_keys must be a non-empty list of key names, '
-                             f'got {img_keys!r}')
+            raise ValueError(
+                'img_keys must be a non-empty list of key names, '
+                f'got {img_keys!r}'
+            )
         self.pixel_range: Dict[str, Tuple[float, float]] = {}
         for key, value_range in (pixel_range or {}).items():
             if len(value_range) != 2 or not value_range[1] > value_range[0]:
                 raise ValueError(
                     f'pixel_range["{key}"] must be (min, max) with max > '
-                    f'min, got {value_range!r}')
+                    f'min, got {value_range!r}'
+                )
             self.pixel_range[key] = tuple(value_range)
         if not 0.0 <= alpha <= 1.0:
             raise ValueError(f'alpha must be in [0, 1], got {alpha}')
@@ -194,18 +201,21 @@ class ConcatImageVisualizer(Visualizer):
         if not found:
             raise KeyError(
                 f'fn_key "{self.fn_key}" is not in the data sample or its '
-                f'output (keys: {self._available_keys(data_sample)})')
+                f'output (keys: {self._available_keys(data_sample)})'
+            )
         if isinstance(path, (list, tuple)) and path:
             path = path[0]
         if not isinstance(path, str) or not path:
-            raise TypeError(f'fn_key "{self.fn_key}" must hold a file path, '
-                            f'got {path!r}')
+            raise TypeError(
+                f'fn_key "{self.fn_key}" must hold a file path, got {path!r}'
+            )
         return osp.splitext(re.split(r'[/\\]', path)[-1])[0]
 
     def draw_row(
-            self,
-            data_sample: Sample,
-            extra_images: Optional[Mapping[str, Any]] = None) -> np.ndarray:
+        self,
+        data_sample: Sample,
+        extra_images: Optional[Mapping[str, Any]] = None,
+    ) -> np.ndarray:
         """Draw the keys of ``img_keys`` side by side.
 
         Args:
@@ -232,25 +242,30 @@ class ConcatImageVisualizer(Visualizer):
         if not values:
             raise ValueError(
                 f'none of img_keys {self.img_keys} is in the data sample or '
-                f'its output (keys: {self._available_keys(data_sample)})')
+                f'its output (keys: {self._available_keys(data_sample)})'
+            )
 
         tiles = {
-            key: image_to_tile(value, key, self.bgr2rgb,
-                               self.pixel_range.get(key))
-            for key, value in values.items() if key not in self.seg_keys
+            key: image_to_tile(
+                value, key, self.bgr2rgb, self.pixel_range.get(key)
+            )
+            for key, value in values.items()
+            if key not in self.seg_keys
         }
         background = self._blend_background(tiles, data_sample, extra_images)
         for key in self.seg_keys.intersection(values):
             tiles[key] = self._draw_label_map(values[key], key, background)
         return self._concat(
-            [tiles[key] for key in self.img_keys if key in tiles])
+            [tiles[key] for key in self.img_keys if key in tiles]
+        )
 
     @master_only
     def add_datasample(
-            self,
-            data_sample: Sample,
-            step: int = 0,
-            extra_images: Optional[Mapping[str, Any]] = None) -> np.ndarray:
+        self,
+        data_sample: Sample,
+        step: int = 0,
+        extra_images: Optional[Mapping[str, Any]] = None,
+    ) -> np.ndarray:
         """Draw a sample's row and hand it to every backend.
 
         Args:
@@ -272,31 +287,37 @@ class ConcatImageVisualizer(Visualizer):
 
     @staticmethod
     def _find(data_sample: Sample, key: str) -> Tuple[bool, Any]:
-        found, output = _lookup(data_sample, 'output')
-        if found:
-            found, value = _lookup(output, key)
-            if found:
-                return True, value
-        return _lookup(data_sample, key)
+        """``(found, value)`` of ``key`` in the sample's ``output``, else in
+        the sample."""
+        for path in (f'output.{key}', key):
+            if has_field(data_sample, path):
+                return True, get_field(data_sample, path)
+        return False, None
 
     @staticmethod
     def _available_keys(data_sample: Sample) -> str:
-        keys = _keys(data_sample)
-        keys += _keys(_lookup(data_sample, 'output')[1])
+        output = get_field(data_sample, 'output', default=None)
+        keys = field_keys(data_sample) + field_keys(output)
         return ', '.join(sorted(set(keys))) or 'none'
 
     def _warn_missing(self, missing: List[str]) -> None:
         new = [key for key in missing if key not in self._warned_keys]
         if new:
             self._warned_keys.update(new)
-            warnings.warn(f'{type(self).__name__}: key(s) {new} not in the '
-                          'data sample or its output; they are not drawn')
+            warnings.warn(
+                f'{type(self).__name__}: key(s) {new} not in the '
+                'data sample or its output; they are not drawn'
+            )
 
     def _blend_background(
-            self, tiles: Dict[str, np.ndarray], data_sample: Sample,
-            extra_images: Optional[Mapping[str, Any]]) -> Optional[np.ndarray]:
+        self,
+        tiles: Dict[str, np.ndarray],
+        data_sample: Sample,
+        extra_images: Optional[Mapping[str, Any]],
+    ) -> Optional[np.ndarray]:
         if self.blend_key is None or not self.seg_keys.intersection(
-                self.img_keys):
+            self.img_keys
+        ):
             return None
         if self.blend_key in tiles:
             return tiles[self.blend_key]
@@ -306,40 +327,52 @@ class ConcatImageVisualizer(Visualizer):
             if not found:
                 self._warn_missing([self.blend_key])
                 return None
-        return image_to_tile(value, self.blend_key, self.bgr2rgb,
-                             self.pixel_range.get(self.blend_key))
+        return image_to_tile(
+            value,
+            self.blend_key,
+            self.bgr2rgb,
+            self.pixel_range.get(self.blend_key),
+        )
 
-    def _draw_label_map(self, value: Any, key: str,
-                        background: Optional[np.ndarray]) -> np.ndarray:
+    def _draw_label_map(
+        self, value: Any, key: str, background: Optional[np.ndarray]
+    ) -> np.ndarray:
         labels = label_map_to_array(value, key)
         if background is not None and background.shape[:2] != labels.shape:
             raise ValueError(
                 f'"{key}" is {labels.shape[0]}×{labels.shape[1]} but the '
                 f'"{self.blend_key}" image it is drawn over is '
-                f'{background.shape[0]}×{background.shape[1]}')
-        tile = colorize_label_map(labels, self._palette_for(labels),
-                                  background, self.alpha, self.ignore_index)
+                f'{background.shape[0]}×{background.shape[1]}'
+            )
+        tile = colorize_label_map(
+            labels,
+            self._palette_for(labels),
+            background,
+            self.alpha,
+            self.ignore_index,
+        )
         classes = (self.dataset_meta or {}).get('classes')
         if self.with_labels and classes:
             draw_class_names(tile, labels, classes, self.ignore_index)
         return tile
 
     def _palette_for(self, labels: np.ndarray) -> np.ndarray:
-        """The dataset's palette, else a seeded one wide enough."""
+        """The dataset's palette fitted to its classes (see
+        :func:`~.palette.fit_palette`), else a seeded one wide enough for
+        ``labels``."""
         meta = self.dataset_meta or {}
-        if meta.get('palette') is not None:
-            if self._palette is None:
-                self._palette = palette_to_array(meta['palette'],
-                                                 meta.get('classes'))
-            return self._palette
-        if meta.get('classes') is not None:
-            num_classes = len(meta['classes'])
-        else:
+        classes, palette = meta.get('classes'), meta.get('palette')
+        if classes is None and palette is None:
             painted = labels[labels != self.ignore_index]
             num_classes = int(painted.max()) + 1 if painted.size else 0
-        if self._palette is None or len(self._palette) < num_classes:
-            self._palette = palette_to_array(
-                random_palette(max(num_classes, 1)))
+            if self._palette is None or len(self._palette) < num_classes:
+                self._palette = palette_to_array(
+                    random_palette(max(num_classes, 1))
+                )
+        elif self._palette is None:
+            if classes is not None:
+                palette = fit_palette(classes, palette, meta.get('label_map'))
+            self._palette = palette_to_array(palette)
         return self._palette
 
     @staticmethod
@@ -350,7 +383,7 @@ class ConcatImageVisualizer(Visualizer):
         left = 0
         for tile in tiles:
             tile_h, tile_w = tile.shape[:2]
-            row[:tile_h, left:left + tile_w] = tile
-            row[tile_h:, left:left + tile_w] = PAD_VALUE
+            row[:tile_h, left : left + tile_w] = tile
+            row[tile_h:, left : left + tile_w] = PAD_VALUE
             left += tile_w
         return row

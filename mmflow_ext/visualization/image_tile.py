@@ -16,36 +16,20 @@ even. The arithmetic runs in the value's own dtype and in the same order as
 MMagic's, so the tiles are bit-identical to MMagic's; it runs once per pixel
 on the channel-first data, before channels are repeated or reordered.
 """
+
 from typing import Any, Optional, Tuple
 
 import numpy as np
 import torch
-from mmengine.structures import BaseDataElement
 
-__all__ = ['image_to_tile', 'unwrap_pixel_data']
+from mmflow_ext.structures.sample_access import field_data
 
-
-def unwrap_pixel_data(value: Any) -> Any:
-    """The ``data`` of a PixelData-like value, or the value itself.
-
-    Args:
-        value (Any): A tensor, an array, a
-            :class:`~mmengine.structures.BaseDataElement` with a ``data``
-            field or a dict with a ``'data'`` key.
-
-    Returns:
-        Any: The wrapped tensor or array, else ``value`` unchanged.
-    """
-    if isinstance(value, BaseDataElement) and 'data' in value:
-        return value.data
-    if isinstance(value, dict) and 'data' in value:
-        return value['data']
-    return value
+__all__ = ['image_to_tile']
 
 
 def _to_numpy(value: Any, key: str) -> Tuple[np.ndarray, bool]:
     """Returns the array and whether its channels come first."""
-    value = unwrap_pixel_data(value)
+    value = field_data(value)
     if isinstance(value, torch.Tensor):
         value = value.detach().cpu()
         if value.dtype == torch.bfloat16:  # numpy has no bfloat16
@@ -53,12 +37,15 @@ def _to_numpy(value: Any, key: str) -> Tuple[np.ndarray, bool]:
         return value.numpy(), True
     if isinstance(value, np.ndarray):
         return value, False
-    raise TypeError(f'"{key}" must hold a tensor, an array or PixelData to '
-                    f'be drawn, got {type(value).__name__}')
+    raise TypeError(
+        f'"{key}" must hold a tensor, an array or PixelData to '
+        f'be drawn, got {type(value).__name__}'
+    )
 
 
-def _to_uint8(array: np.ndarray,
-              pixel_range: Optional[Tuple[float, float]]) -> np.ndarray:
+def _to_uint8(
+    array: np.ndarray, pixel_range: Optional[Tuple[float, float]]
+) -> np.ndarray:
     """Map to [0, 255], clamp and round, reusing one work buffer."""
     if pixel_range is not None:
         low, high = pixel_range
@@ -67,7 +54,8 @@ def _to_uint8(array: np.ndarray,
         for ufunc, operand in ((np.true_divide, scale), (np.multiply, 255)):
             same = (
                 work.dtype.kind == 'f'
-                and np.result_type(work, operand) == work.dtype)
+                and np.result_type(work, operand) == work.dtype
+            )
             work = ufunc(work, operand, out=work if same else None)
         np.clip(work, 0, 255, out=work)
     else:
@@ -78,10 +66,11 @@ def _to_uint8(array: np.ndarray,
 
 
 def image_to_tile(
-        value: Any,
-        key: str = 'image',
-        bgr2rgb: bool = False,
-        pixel_range: Optional[Tuple[float, float]] = None) -> np.ndarray:
+    value: Any,
+    key: str = 'image',
+    bgr2rgb: bool = False,
+    pixel_range: Optional[Tuple[float, float]] = None,
+) -> np.ndarray:
     """Convert an image-like value into an ``H×W×3`` uint8 tile.
 
     Args:
@@ -115,17 +104,22 @@ def image_to_tile(
     if array.ndim not in (2, 3, 4):
         raise ValueError(
             f'"{key}" must be C×H×W or T×C×H×W (tensor), H×W×C, T×H×W×C or '
-            f'H×W (array); got shape {tuple(array.shape)}')
+            f'H×W (array); got shape {tuple(array.shape)}'
+        )
     if array.ndim == 2:
         array = array[..., None]
         channels_first = False
     channel_axis = -3 if channels_first else -1
     if array.shape[channel_axis] not in (1, 3):
-        raise ValueError(f'"{key}" must have 1 or 3 channels; got shape '
-                         f'{tuple(array.shape)} (channel axis {channel_axis})')
+        raise ValueError(
+            f'"{key}" must have 1 or 3 channels; got shape '
+            f'{tuple(array.shape)} (channel axis {channel_axis})'
+        )
     if pixel_range is not None and not pixel_range[1] > pixel_range[0]:
-        raise ValueError(f'pixel_range of "{key}" must be (min, max) with '
-                         f'max > min, got {tuple(pixel_range)}')
+        raise ValueError(
+            f'pixel_range of "{key}" must be (min, max) with '
+            f'max > min, got {tuple(pixel_range)}'
+        )
 
     if array.dtype != np.uint8:
         array = _to_uint8(array, pixel_range)

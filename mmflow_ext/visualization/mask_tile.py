@@ -6,13 +6,14 @@ blended over an optional background image with weight ``alpha``. Pixels
 equal to the ignore index, or whose label has no palette entry, are left
 unpainted: they keep the background (black when there is none).
 """
+
 from typing import Any, Optional, Sequence
 
 import cv2
 import numpy as np
 import torch
 
-from .image_tile import unwrap_pixel_data
+from mmflow_ext.structures.sample_access import field_data
 
 __all__ = ['label_map_to_array', 'colorize_label_map', 'draw_class_names']
 
@@ -41,27 +42,33 @@ def label_map_to_array(value: Any, key: str = 'mask') -> np.ndarray:
         >>> label_map_to_array(PixelData(data=torch.tensor([[[0, 2]]])))
         array([[0, 2]])
     """
-    data = unwrap_pixel_data(value)
+    data = field_data(value)
     if isinstance(data, torch.Tensor):
         data = data.detach().cpu().numpy()
     if not isinstance(data, np.ndarray):
-        raise TypeError(f'"{key}" must hold a label map (PixelData, tensor or '
-                        f'array), got {type(data).__name__}')
+        raise TypeError(
+            f'"{key}" must hold a label map (PixelData, tensor or '
+            f'array), got {type(data).__name__}'
+        )
     if data.dtype.kind not in 'iub':
-        raise TypeError(f'"{key}" must hold integer labels, got dtype '
-                        f'{data.dtype}')
+        raise TypeError(
+            f'"{key}" must hold integer labels, got dtype {data.dtype}'
+        )
     if data.ndim == 3 and data.shape[0] == 1:
         data = data[0]
     elif data.ndim == 3 and data.shape[2] == 1:
         data = data[..., 0]
     if data.ndim != 2:
-        raise ValueError(f'"{key}" must be a 1×H×W or H×W label map, got '
-                         f'shape {tuple(data.shape)}')
+        raise ValueError(
+            f'"{key}" must be a 1×H×W or H×W label map, got '
+            f'shape {tuple(data.shape)}'
+        )
     return data
 
 
-def _palette_indices(labels: np.ndarray, num_colors: int,
-                     ignore_index: int) -> np.ndarray:
+def _palette_indices(
+    labels: np.ndarray, num_colors: int, ignore_index: int
+) -> np.ndarray:
     """Labels as rows of a palette extended by one 'unpainted' row."""
     if labels.dtype == np.uint8:
         lut = np.full(256, num_colors, dtype=np.intp)
@@ -73,11 +80,13 @@ def _palette_indices(labels: np.ndarray, num_colors: int,
     return np.where(painted, labels, num_colors)
 
 
-def colorize_label_map(labels: np.ndarray,
-                       palette: np.ndarray,
-                       background: Optional[np.ndarray] = None,
-                       alpha: float = 1.0,
-                       ignore_index: int = 255) -> np.ndarray:
+def colorize_label_map(
+    labels: np.ndarray,
+    palette: np.ndarray,
+    background: Optional[np.ndarray] = None,
+    alpha: float = 1.0,
+    ignore_index: int = 255,
+) -> np.ndarray:
     """Paint a label map with a palette.
 
     Args:
@@ -121,7 +130,8 @@ def colorize_label_map(labels: np.ndarray,
         raise ValueError(
             f'the label map ({labels.shape[0]}×{labels.shape[1]}) and the '
             f'image it is drawn over ({background.shape[0]}×'
-            f'{background.shape[1]}) differ in size')
+            f'{background.shape[1]}) differ in size'
+        )
     if alpha != 1.0:
         blend = background.astype(np.float32)
         blend *= np.float32(1.0 - alpha)
@@ -136,10 +146,12 @@ def colorize_label_map(labels: np.ndarray,
     return colors
 
 
-def draw_class_names(tile: np.ndarray,
-                     labels: np.ndarray,
-                     classes: Sequence[str],
-                     ignore_index: int = 255) -> np.ndarray:
+def draw_class_names(
+    tile: np.ndarray,
+    labels: np.ndarray,
+    classes: Sequence[str],
+    ignore_index: int = 255,
+) -> np.ndarray:
     """Write each present class's name inside its region, in place.
 
     A name is centred on the point of its class region farthest from the
@@ -164,17 +176,21 @@ def draw_class_names(tile: np.ndarray,
         if label == ignore_index or not 0 <= label < len(classes):
             continue
         region = (labels == label).astype(np.uint8)
-        distance = cv2.distanceTransform(np.pad(region, 1), cv2.DIST_L2,
-                                         3)[1:-1, 1:-1]
+        distance = cv2.distanceTransform(np.pad(region, 1), cv2.DIST_L2, 3)[
+            1:-1, 1:-1
+        ]
         ys, xs = np.nonzero(distance >= distance.max() - 0.5)
         center_y, center_x = np.argwhere(region).mean(axis=0)
-        nearest = int(np.argmin((ys - center_y)**2 + (xs - center_x)**2))
+        nearest = int(np.argmin((ys - center_y) ** 2 + (xs - center_x) ** 2))
         y, x = ys[nearest], xs[nearest]
         name = str(classes[label])
         (text_w, text_h), _ = cv2.getTextSize(name, font, scale, thickness)
         origin = (int(x - text_w // 2), int(y + text_h // 2))
-        for color, weight in (((0, 0, 0), thickness + 2), ((255, 255, 255),
-                                                           thickness)):
-            cv2.putText(tile, name, origin, font, scale, color, weight,
-                        cv2.LINE_AA)
+        for color, weight in (
+            ((0, 0, 0), thickness + 2),
+            ((255, 255, 255), thickness),
+        ):
+            cv2.putText(
+                tile, name, origin, font, scale, color, weight, cv2.LINE_AA
+            )
     return tile

@@ -100,13 +100,18 @@ def test_bfloat16_is_drawn():
     assert image_to_tile(image)[0, 0].tolist() == [100] * 3
 
 
-@pytest.mark.parametrize('value, message', [
-    (torch.zeros(4, 2, 2), 'must have 1 or 3 channels; got shape'),
-    (np.zeros((2, 2, 2)), 'must have 1 or 3 channels'),
-    (torch.zeros(1, 1, 1, 1,
-                 1), r'must be C×H×W .*; got shape \(1, 1, 1, 1, 1\)'),
-    (torch.zeros(5), r'must be C×H×W .*; got shape \(5,\)'),
-])
+@pytest.mark.parametrize(
+    'value, message',
+    [
+        (torch.zeros(4, 2, 2), 'must have 1 or 3 channels; got shape'),
+        (np.zeros((2, 2, 2)), 'must have 1 or 3 channels'),
+        (
+            torch.zeros(1, 1, 1, 1, 1),
+            r'must be C×H×W .*; got shape \(1, 1, 1, 1, 1\)',
+        ),
+        (torch.zeros(5), r'must be C×H×W .*; got shape \(5,\)'),
+    ],
+)
 def test_bad_shapes_name_the_key(value, message):
     with pytest.raises(ValueError, match='"gt_img" ' + message):
         image_to_tile(value, key='gt_img')
@@ -114,14 +119,16 @@ def test_bad_shapes_name_the_key(value, message):
 
 def test_bad_type_and_range():
     with pytest.raises(
-            TypeError,
-            match='"x" must hold a tensor, an array or '
-            'PixelData to be drawn, got list'):
+        TypeError,
+        match='"x" must hold a tensor, an array or '
+        'PixelData to be drawn, got list',
+    ):
         image_to_tile([[1, 2]], key='x')
     with pytest.raises(
-            ValueError,
-            match=r'pixel_range of "x" must be \(min, '
-            r'max\) with max > min, got \(1, 1\)'):
+        ValueError,
+        match=r'pixel_range of "x" must be \(min, '
+        r'max\) with max > min, got \(1, 1\)',
+    ):
         image_to_tile(torch.zeros(1, 1, 1), key='x', pixel_range=(1, 1))
 
 
@@ -131,13 +138,16 @@ def test_bad_type_and_range():
         dtype=st.sampled_from([np.float32, np.float64]),
         shape=st.sampled_from([(3, 2, 3), (1, 3, 2), (2, 3, 2, 2), (2, 4)]),
         elements=st.integers(-400, 1200).map(lambda v: v / 4)
-        | st.floats(-2, 300, width=32)),
+        | st.floats(-2, 300, width=32),
+    ),
     as_uint8=st.booleans(),
     channels_first=st.booleans(),
     bgr2rgb=st.booleans(),
-    pixel_range=st.sampled_from([None, (0, 255), (-1, 1), (0, 1)]))
-def test_matches_a_pixel_by_pixel_conversion(array, as_uint8, channels_first,
-                                             bgr2rgb, pixel_range):
+    pixel_range=st.sampled_from([None, (0, 255), (-1, 1), (0, 1)]),
+)
+def test_matches_a_pixel_by_pixel_conversion(
+    array, as_uint8, channels_first, bgr2rgb, pixel_range
+):
     if as_uint8:
         array = np.clip(array, 0, 255).astype(np.uint8)
     if channels_first or array.ndim == 2:
@@ -145,7 +155,8 @@ def test_matches_a_pixel_by_pixel_conversion(array, as_uint8, channels_first,
     else:  # the same image, channels last, as an array
         array = np.ascontiguousarray(np.moveaxis(array, -3, -1))
         value = array
-    expected = plain_tile(array, channels_first and array.ndim > 2, bgr2rgb,
-                          pixel_range)
+    expected = plain_tile(
+        array, channels_first and array.ndim > 2, bgr2rgb, pixel_range
+    )
     tile = image_to_tile(value, bgr2rgb=bgr2rgb, pixel_range=pixel_range)
     assert np.array_equal(tile, expected)

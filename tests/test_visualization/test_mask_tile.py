@@ -4,36 +4,42 @@ import pytest
 import torch
 from mmengine.structures import PixelData
 
-from mmflow_ext.visualization import (colorize_label_map, draw_class_names,
-                                      label_map_to_array)
+from mmflow_ext.visualization import (
+    colorize_label_map,
+    draw_class_names,
+    label_map_to_array,
+)
 
 PALETTE = np.array([[255, 0, 0], [0, 255, 0], [0, 0, 255]], dtype=np.uint8)
 
 
-@pytest.mark.parametrize('value', [
-    PixelData(data=torch.tensor([[[0, 1], [2, 255]]])),
-    {
-        'data': torch.tensor([[[0, 1], [2, 255]]], dtype=torch.uint8)
-    },
-    np.array([[0, 1], [2, 255]]),
-    np.array([[[0], [1]], [[2], [255]]]),
-    torch.tensor([[0, 1], [2, 255]]),
-])
+@pytest.mark.parametrize(
+    'value',
+    [
+        PixelData(data=torch.tensor([[[0, 1], [2, 255]]])),
+        {'data': torch.tensor([[[0, 1], [2, 255]]], dtype=torch.uint8)},
+        np.array([[0, 1], [2, 255]]),
+        np.array([[[0], [1]], [[2], [255]]]),
+        torch.tensor([[0, 1], [2, 255]]),
+    ],
+)
 def test_label_map_to_array_accepts_all_forms(value):
     assert label_map_to_array(value).tolist() == [[0, 1], [2, 255]]
 
 
 def test_label_map_to_array_errors_name_the_key():
     with pytest.raises(
-            ValueError,
-            match=r'"gt_sem_seg" must be a 1×H×W or '
-            r'H×W label map, got shape \(2, 3, 3\)'):
+        ValueError,
+        match=r'"gt_sem_seg" must be a 1×H×W or '
+        r'H×W label map, got shape \(2, 3, 3\)',
+    ):
         label_map_to_array(
-            torch.zeros(2, 3, 3, dtype=torch.long), 'gt_sem_seg')
+            torch.zeros(2, 3, 3, dtype=torch.long), 'gt_sem_seg'
+        )
     with pytest.raises(
-            TypeError,
-            match='"seg_logits" must hold integer '
-            'labels, got dtype float32'):
+        TypeError,
+        match='"seg_logits" must hold integer labels, got dtype float32',
+    ):
         label_map_to_array(PixelData(data=torch.zeros(1, 2, 2)), 'seg_logits')
     with pytest.raises(TypeError, match='"m" must hold a label map'):
         label_map_to_array('mask.png', 'm')
@@ -75,9 +81,10 @@ def test_blending_over_an_image():
 def test_blend_errors():
     labels = np.zeros((2, 3), dtype=np.uint8)
     with pytest.raises(
-            ValueError,
-            match='the label map \\(2×3\\) and the '
-            'image it is drawn over \\(3×2\\) differ in size'):
+        ValueError,
+        match='the label map \\(2×3\\) and the '
+        'image it is drawn over \\(3×2\\) differ in size',
+    ):
         colorize_label_map(labels, PALETTE, np.zeros((3, 2, 3), np.uint8))
     with pytest.raises(ValueError, match=r'alpha must be in \[0, 1\], got 2'):
         colorize_label_map(labels, PALETTE, alpha=2)

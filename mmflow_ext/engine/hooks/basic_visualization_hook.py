@@ -1,5 +1,6 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """``BasicVisualizationHook``: save a row per predicted sample in val/test."""
+
 import warnings
 from typing import Any, Dict, Optional, Sequence, Union
 
@@ -9,6 +10,8 @@ from mmengine.hooks import Hook
 
 from mmflow_ext.registry import HOOKS
 from mmflow_ext.visualization import ConcatImageVisualizer
+
+from .runner_step import current_iter
 
 __all__ = ['BasicVisualizationHook']
 
@@ -20,16 +23,19 @@ PerModeLimit = Union[None, int, Dict[str, Optional[int]]]
 def _check_per_mode(name: str, value: Any, allow_none: bool) -> None:
     values = value.items() if isinstance(value, dict) else [(None, value)]
     for mode, item in values:
-        if mode is not None and mode not in ('train', ) + MODES:
-            raise ValueError(f'{name} has an unknown mode "{mode}"; use '
-                             f'"val" or "test"')
+        if mode is not None and mode not in ('train',) + MODES:
+            raise ValueError(
+                f'{name} has an unknown mode "{mode}"; use "val" or "test"'
+            )
         if item is None and allow_none:
             continue
         low = 0 if allow_none else 1
         if isinstance(item, bool) or not isinstance(item, int) or item < low:
-            raise ValueError(f'{name} must be an int >= {low}'
-                             f'{" or None" if allow_none else ""}, or a dict '
-                             f'of them per mode; got {value!r}')
+            raise ValueError(
+                f'{name} must be an int >= {low}'
+                f'{" or None" if allow_none else ""}, or a dict '
+                f'of them per mode; got {value!r}'
+            )
 
 
 @HOOKS.register_module()
@@ -39,9 +45,11 @@ class BasicVisualizationHook(Hook):
     In each enabled loop, every sample of the batches whose index is a
     multiple of ``interval`` (the first batch always) is passed to the
     runner's :class:`~mmflow_ext.visualization.ConcatImageVisualizer` with
-    ``step=runner.iter``, until ``max_samples`` samples were drawn in that
-    run of the loop. So each evaluation saves the same samples, under names
-    that carry the training iteration.
+    the training iteration as ``step`` (0 in a test run, whose train loop
+    is never built: see :func:`.runner_step.current_iter`), until
+    ``max_samples`` samples were drawn in that run of the loop. So each
+    evaluation saves the same samples, under names that carry the training
+    iteration.
 
     Takes the arguments of MMagic's hook of the same name; ``draw`` and
     ``max_samples`` are additions.
@@ -63,19 +71,22 @@ class BasicVisualizationHook(Hook):
 
     priority = 'NORMAL'
 
-    def __init__(self,
-                 interval: PerMode = 1,
-                 on_train: bool = False,
-                 on_val: bool = True,
-                 on_test: bool = True,
-                 draw: bool = True,
-                 max_samples: PerModeLimit = None,
-                 show: bool = False,
-                 wait_time: float = 0.) -> None:
+    def __init__(
+        self,
+        interval: PerMode = 1,
+        on_train: bool = False,
+        on_val: bool = True,
+        on_test: bool = True,
+        draw: bool = True,
+        max_samples: PerModeLimit = None,
+        show: bool = False,
+        wait_time: float = 0.0,
+    ) -> None:
         if on_train:
             raise ValueError(
                 f'{type(self).__name__}(on_train=True) is not supported: '
-                'training iterations return losses, not data samples')
+                'training iterations return losses, not data samples'
+            )
         _check_per_mode('interval', interval, allow_none=False)
         _check_per_mode('max_samples', max_samples, allow_none=True)
         self.interval = interval
@@ -87,8 +98,9 @@ class BasicVisualizationHook(Hook):
         self.wait_time = wait_time
         self._drawn = 0
         if not draw:
-            warnings.warn(f'{type(self).__name__}(draw=False): no image will '
-                          'be saved')
+            warnings.warn(
+                f'{type(self).__name__}(draw=False): no image will be saved'
+            )
 
     def interval_of(self, mode: str) -> int:
         """Batch interval of ``mode`` (``'val'`` or ``'test'``)."""
@@ -110,28 +122,41 @@ class BasicVisualizationHook(Hook):
         """Start counting the samples drawn in this test run."""
         self._drawn = 0
 
-    def after_val_iter(self,
-                       runner,
-                       batch_idx: int,
-                       data_batch: Any = None,
-                       outputs: Optional[Sequence[Any]] = None) -> None:
+    def after_val_iter(
+        self,
+        runner,
+        batch_idx: int,
+        data_batch: Any = None,
+        outputs: Optional[Sequence[Any]] = None,
+    ) -> None:
         """Draw the samples of a selected val batch."""
         if self.on_val:
             self._draw_batch(runner, batch_idx, outputs, 'val')
 
-    def after_test_iter(self,
-                        runner,
-                        batch_idx: int,
-                        data_batch: Any = None,
-                        outputs: Optional[Sequence[Any]] = None) -> None:
+    def after_test_iter(
+        self,
+        runner,
+        batch_idx: int,
+        data_batch: Any = None,
+        outputs: Optional[Sequence[Any]] = None,
+    ) -> None:
         """Draw the samples of a selected test batch."""
         if self.on_test:
             self._draw_batch(runner, batch_idx, outputs, 'test')
 
-    def _draw_batch(self, runner, batch_idx: int,
-                    outputs: Optional[Sequence[Any]], mode: str) -> None:
-        if (not self.draw or not outputs or not is_main_process()
-                or batch_idx % self.interval_of(mode) != 0):
+    def _draw_batch(
+        self,
+        runner,
+        batch_idx: int,
+        outputs: Optional[Sequence[Any]],
+        mode: str,
+    ) -> None:
+        if (
+            not self.draw
+            or not outputs
+            or not is_main_process()
+            or batch_idx % self.interval_of(mode) != 0
+        ):
             return
         limit = self.max_samples_of(mode)
         visualizer = self._visualizer(runner)
@@ -144,7 +169,8 @@ class BasicVisualizationHook(Hook):
                 visualizer.show(
                     row,
                     win_name=f'{mode}_{visualizer.file_stem(data_sample)}',
-                    wait_time=self.wait_time)
+                    wait_time=self.wait_time,
+                )
 
     def _visualizer(self, runner) -> ConcatImageVisualizer:
         visualizer = runner.visualizer
@@ -152,10 +178,14 @@ class BasicVisualizationHook(Hook):
             raise TypeError(
                 f'{type(self).__name__} draws with a ConcatImageVisualizer; '
                 f'the runner\'s visualizer is a {type(visualizer).__name__} '
-                '(set `visualizer = dict(type="ConcatImageVisualizer", ...)`)')
+                '(set `visualizer = dict(type="ConcatImageVisualizer", ...)`)'
+            )
         return visualizer
 
-    def _draw(self, runner, visualizer: ConcatImageVisualizer,
-              data_sample: Any) -> np.ndarray:
+    def _draw(
+        self, runner, visualizer: ConcatImageVisualizer, data_sample: Any
+    ) -> np.ndarray:
         """Draw one sample and return its row; subclasses add images."""
-        return visualizer.add_datasample(data_sample, step=runner.iter)
+        return visualizer.add_datasample(
+            data_sample, step=current_iter(runner)
+        )

@@ -1,10 +1,11 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """Turn on the visualization hook of a config, as ``--show-dir`` does."""
+
 from typing import Any, MutableMapping, Optional
 
 __all__ = ['enable_visualization', 'VISUALIZATION_HOOKS']
 
-#: hook types that draw with ConcatImageVisualizer
+#: hook types that ``--show-dir`` / ``--show`` turn on
 VISUALIZATION_HOOKS = ('BasicVisualizationHook', 'SegVisualizationHook')
 
 
@@ -39,18 +40,22 @@ def _with_mode(value: Any, default: Any, mode_value: Any) -> dict:
     return per_mode
 
 
-def enable_visualization(cfg: MutableMapping,
-                         show_dir: Optional[str] = None,
-                         show: bool = False,
-                         wait_time: float = 0.) -> MutableMapping:
+def enable_visualization(
+    cfg: MutableMapping,
+    show_dir: Optional[str] = None,
+    show: bool = False,
+    wait_time: float = 0.0,
+) -> MutableMapping:
     """Make the test loop draw every sample (``tools/test.py --show-dir``).
 
     The config's visualization hook (in ``default_hooks`` or
     ``custom_hooks``) gets ``draw=True``, ``on_test=True``, a test interval
     of 1 and no test sample limit (val settings are kept). With
-    ``show_dir``, the visualizer saves under it: rows land in
-    ``<show_dir>/vis_data/vis_image/<stem>_<iter>.png`` (a
-    ``LocalVisBackend`` is added when the visualizer has none).
+    ``show_dir``, the visualizer saves under it (a ``LocalVisBackend`` is
+    added when the visualizer has none): a ``ConcatImageVisualizer``'s rows
+    land in ``<show_dir>/vis_data/vis_image/<stem>_<iter>.png``, a
+    ``SegLocalVisualizer``'s drawings in ``.../test_<file name>_<iter>.png``
+    (MMSegmentation's names).
 
     Args:
         cfg (Config | dict): The config, changed in place.
@@ -82,19 +87,25 @@ def enable_visualization(cfg: MutableMapping,
     if hook_cfg is None:
         raise RuntimeError(
             'visualization was asked for (--show-dir / --show) but the '
-            'config has no hook of type ' + ' or '.join(VISUALIZATION_HOOKS) +
-            ' in default_hooks or custom_hooks')
+            'config has no hook of type '
+            + ' or '.join(VISUALIZATION_HOOKS)
+            + ' in default_hooks or custom_hooks'
+        )
     visualizer_cfg = cfg.get('visualizer')
     if not isinstance(visualizer_cfg, MutableMapping):
         raise RuntimeError(
             'visualization was asked for (--show-dir / --show) but the '
-            'config has no `visualizer` dict')
-    default_interval = (50 if _type_name(hook_cfg) == 'SegVisualizationHook'
-                        else 1)
+            'config has no `visualizer` dict'
+        )
+    default_interval = (
+        50 if _type_name(hook_cfg) == 'SegVisualizationHook' else 1
+    )
     hook_cfg['interval'] = _with_mode(
-        hook_cfg.get('interval'), default_interval, 1)
+        hook_cfg.get('interval'), default_interval, 1
+    )
     hook_cfg['max_samples'] = _with_mode(
-        hook_cfg.get('max_samples'), None, None)
+        hook_cfg.get('max_samples'), None, None
+    )
     hook_cfg['draw'] = True
     hook_cfg['on_test'] = True
     if show:

@@ -1,20 +1,25 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """``NumClassCheckHook``: the class count of the heads, the datasets and
 the label maps must agree, checked before anything is trained."""
+
 from typing import Iterator, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
+from mmflow_ext.evaluation.functional.seg_metrics import check_label_range
 from mmflow_ext.registry import HOOKS
+from mmflow_ext.structures.sample_access import (
+    field_data,
+    get_field,
+    sample_source,
+)
 
-__all__ = ['NumClassCheckHook', 'check_head_classes', 'check_label_range']
+__all__ = ['NumClassCheckHook', 'check_head_classes']
 
 #: segmentor attributes that hold heads with ``num_classes``
 HEAD_ATTRIBUTES = ('decode_head', 'auxiliary_head')
-# Offending label values listed in an error message.
-_MAX_LISTED = 10
 
 
 def _heads(model: torch.nn.Module) -> Iterator[Tuple[str, torch.nn.Module]]:
@@ -29,8 +34,9 @@ def _heads(model: torch.nn.Module) -> Iterator[Tuple[str, torch.nn.Module]]:
             yield attr, head
 
 
-def check_head_classes(model: torch.nn.Module, classes: Sequence[str],
-                       where: str) -> None:
+def check_head_classes(
+    model: torch.nn.Module, classes: Sequence[str], where: str
+) -> None:
     """Raise when a head's ``num_classes`` differs from ``len(classes)``.
 
     Args:
@@ -59,52 +65,8 @@ model.decode_head.num_classes=2 in the config
                 f'model.{path}.num_classes={head.num_classes} does not '
                 f'match the {len(classes)} classes of {where} '
                 f'{tuple(classes)}; set model.{path}.num_classes='
-                f'{len(classes)} in the config')
-
-
-def check_label_range(labels: torch.Tensor, num_classes: int,
-                      ignore_index: int, source: str) -> None:
-    """Raise when a label map holds a value outside ``[0, num_classes)``
-    other than ``ignore_index``.
-
-    Args:
-        labels (Tensor): Integer label map, any shape.
-        num_classes (int): Number of classes.
-        ignore_index (int): The label value that is ignored.
-        source (str): The file the map comes from, for the message.
-
-    Raises:
-        ValueError: Naming ``source`` and the offending values with their
-            pixel counts.
-
-    Examples:
-        >>> check_label_range(torch.tensor([0, 2, 255]), 3, 255, 'a.png')
-        >>> check_label_range(torch.tensor([0, 5, 5]), 3, 255, 'a.png')
-        Traceback (most recent call last):
-        ...
-        ValueError: label map a.png holds values outside [0, 3) that are \
-not ignore_index=255 (value: pixels) {5: 2}; check num_classes, \
-reduce_zero_label and the dataset's classes
-    """
-    if labels.numel() == 0:
-        return
-    low, high = (int(v) for v in torch.aminmax(labels))
-    if low >= 0 and high < num_classes:
-        return
-    labels = labels.to(torch.int64)  # compare without uint8 wrap-around
-    outside = (labels < 0) | (labels >= num_classes)
-    outside &= labels != ignore_index
-    if not bool(outside.any()):
-        return
-    values, counts = torch.unique(labels[outside], return_counts=True)
-    pairs = [f'{int(v)}: {int(c)}' for v, c in zip(values, counts)]
-    listed = ', '.join(pairs[:_MAX_LISTED])
-    if len(pairs) > _MAX_LISTED:
-        listed += f', ... ({len(pairs) - _MAX_LISTED} more)'
-    raise ValueError(
-        f'label map {source} holds values outside [0, {num_classes}) that '
-        f'are not ignore_index={ignore_index} (value: pixels) {{{listed}}}; '
-        'check num_classes, reduce_zero_label and the dataset\'s classes')
+                f'{len(classes)} in the config'
+            )
 
 
 @HOOKS.register_module()
@@ -149,27 +111,31 @@ class NumClassCheckHook(Hook):
         if classes is None:
             return
         check_head_classes(
-            self._model(runner), classes,
-            f'{type(dataset).__name__} in {name}')
+            self._model(runner), classes, f'{type(dataset).__name__} in {name}'
+        )
 
     def before_train(self, runner) -> None:
         """Check the heads against the training dataset."""
-        self._check_dataset(runner, runner.train_loop.dataloader,
-                            'train_dataloader')
+        self._check_dataset(
+            runner, runner.train_loop.dataloader, 'train_dataloader'
+        )
 
     def before_val(self, runner) -> None:
         """Check the heads against the validation dataset."""
-        self._check_dataset(runner, runner.val_loop.dataloader,
-                            'val_dataloader')
+        self._check_dataset(
+            runner, runner.val_loop.dataloader, 'val_dataloader'
+        )
 
     def before_test(self, runner) -> None:
         """Check the heads against the test dataset."""
-        self._check_dataset(runner, runner.test_loop.dataloader,
-                            'test_dataloader')
+        self._check_dataset(
+            runner, runner.test_loop.dataloader, 'test_dataloader'
+        )
 
     def _label_limits(self, runner) -> Optional[Tuple[int, int]]:
         heads: List[torch.nn.Module] = [
-            head for path, head in _heads(self._model(runner))
+            head
+            for path, head in _heads(self._model(runner))
             if path.startswith('decode_head')
         ]
         if not heads:
@@ -184,30 +150,30 @@ class NumClassCheckHook(Hook):
         if limits is None:
             return
         for sample in data_batch.get('data_samples') or []:
-            seg = getattr(sample, 'gt_sem_seg', None)
+            seg = get_field(sample, 'gt_sem_seg', default=None)
             if seg is None:
                 continue
-            source = sample.metainfo.get(
-                'seg_map_path', sample.metainfo.get('img_path', '<array>'))
-            check_label_range(seg.data, limits[0], limits[1], source)
+            check_label_range(
+                field_data(seg),
+                limits[0],
+                limits[1],
+                f'label map {sample_source(sample)}',
+            )
 
-    def before_train_iter(self,
-                          runner,
-                          batch_idx: int,
-                          data_batch: Optional[dict] = None) -> None:
+    def before_train_iter(
+        self, runner, batch_idx: int, data_batch: Optional[dict] = None
+    ) -> None:
         """Check the labels of a training batch."""
         self._check_batch(runner, data_batch)
 
-    def before_val_iter(self,
-                        runner,
-                        batch_idx: int,
-                        data_batch: Optional[dict] = None) -> None:
+    def before_val_iter(
+        self, runner, batch_idx: int, data_batch: Optional[dict] = None
+    ) -> None:
         """Check the labels of a validation batch."""
         self._check_batch(runner, data_batch)
 
-    def before_test_iter(self,
-                         runner,
-                         batch_idx: int,
-                         data_batch: Optional[dict] = None) -> None:
+    def before_test_iter(
+        self, runner, batch_idx: int, data_batch: Optional[dict] = None
+    ) -> None:
         """Check the labels of a test batch."""
         self._check_batch(runner, data_batch)

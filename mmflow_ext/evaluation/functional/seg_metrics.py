@@ -16,14 +16,21 @@ common path. Labels outside ``[0, num_classes)`` that are not
 their pixel counts: dropping them silently would hide a wrong
 ``num_classes`` or ``reduce_zero_label`` setting behind plausible numbers.
 """
+
 from typing import Dict, Sequence, Tuple, Union
 
 import numpy as np
 import torch
 
 __all__ = [
-    'SEG_METRIC_NAMES', 'confusion_matrix', 'intersect_and_union',
-    'per_class_metrics', 'mean_metrics', 'class_percentages'
+    'SEG_METRIC_NAMES',
+    'confusion_matrix',
+    'intersect_and_union',
+    'check_label_range',
+    'out_of_range_error',
+    'per_class_metrics',
+    'mean_metrics',
+    'class_percentages',
 ]
 
 #: metric families accepted by :func:`per_class_metrics` and ``IoUMetric``
@@ -46,38 +53,106 @@ def _as_integer_tensor(values: ArrayLike, name: str) -> torch.Tensor:
             values = values.astype(np.int64)
         values = torch.from_numpy(np.ascontiguousarray(values))
     elif not isinstance(values, torch.Tensor):
-        raise TypeError(f'{name} must be a torch.Tensor or numpy.ndarray, '
-                        f'got {type(values).__name__}')
+        raise TypeError(
+            f'{name} must be a torch.Tensor or numpy.ndarray, '
+            f'got {type(values).__name__}'
+        )
     if values.dtype == torch.bool:
         return values.to(torch.uint8)
     if values.is_floating_point():
         as_int = values.to(torch.int64)
         if not torch.equal(as_int.to(values.dtype), values):
-            raise ValueError(f'{name} holds non-integer values; label maps '
-                             'must hold class indices')
+            raise ValueError(
+                f'{name} holds non-integer values; label maps '
+                'must hold class indices'
+            )
         return as_int
     if values.is_complex():
         raise TypeError(f'{name} must hold integers, got {values.dtype}')
     return values
 
 
-def _describe(values: torch.Tensor, counts: torch.Tensor) -> str:
-    """``{value: count, ...}`` of the first offending values."""
-    pairs = [f'{int(v)}: {int(c)}' for v, c in zip(values, counts)]
-    more = len(pairs) - _MAX_LISTED
-    listed = ', '.join(pairs[:_MAX_LISTED])
-    return '{' + listed + (f', ... ({more} more)' if more > 0 else '') + '}'
+def out_of_range_error(
+    name: str, values: torch.Tensor, num_classes: int, ignore_index: int
+) -> ValueError:
+    """The error reporting label values outside ``[0, num_classes)``.
 
+    Args:
+        name (str): What holds the values (``'label'``, ``'label map
+            ann/1.png'``), the start of the message.
+        values (Tensor): The offending values, one per pixel.
+        num_classes (int): Number of classes.
+        ignore_index (int): The ignored label, named in the message.
 
-def _raise_out_of_range(name: str, values: torch.Tensor, num_classes: int,
-                        ignore_index: int) -> None:
-    """Raise a ValueError listing the values of ``values`` out of range."""
+    Returns:
+        ValueError: Listing the first offending values with their pixel
+        counts, and what to check.
+
+    Examples:
+        >>> print(out_of_range_error('label', torch.tensor([7, 7, -1]), 3,
+        ...                          255))
+        label holds values outside [0, 3) that are not ignore_index=255 \
+(value: pixels) {-1: 1, 7: 2}; check num_classes, ignore_index, \
+reduce_zero_label and the dataset's classes
+    """
     found, counts = torch.unique(values, return_counts=True)
-    raise ValueError(
+    pairs = [f'{int(v)}: {int(c)}' for v, c in zip(found, counts)]
+    listed = ', '.join(pairs[:_MAX_LISTED])
+    if len(pairs) > _MAX_LISTED:
+        listed += f', ... ({len(pairs) - _MAX_LISTED} more)'
+    return ValueError(
         f'{name} holds values outside [0, {num_classes}) that are not '
-        f'ignore_index={ignore_index} (value: pixels) '
-        f'{_describe(found, counts)}; check num_classes, ignore_index and '
-        'reduce_zero_label')
+        f'ignore_index={ignore_index} (value: pixels) {{{listed}}}; check '
+        'num_classes, ignore_index, reduce_zero_label and the dataset\'s '
+        'classes'
+    )
+
+
+def check_label_range(
+    labels: ArrayLike,
+    num_classes: int,
+    ignore_index: int = 255,
+    name: str = 'label',
+) -> None:
+    """Raise when a label map holds a value outside ``[0, num_classes)``
+    other than ``ignore_index``.
+
+    One ``aminmax`` pass when every value is in range; the offending values
+    are only gathered for the error. Values are compared as ``int64``, so
+    ``ignore_index=-1`` does not let a ``uint8`` 255 pass.
+
+    Args:
+        labels (Tensor | ndarray): Integer labels, any shape.
+        num_classes (int): Number of classes.
+        ignore_index (int): The ignored label. Defaults to 255.
+        name (str): What holds the labels, for the message (e.g.
+            ``'label map ann/1.png'``). Defaults to ``'label'``.
+
+    Raises:
+        ValueError: From :func:`out_of_range_error`.
+
+    Examples:
+        >>> check_label_range(torch.tensor([0, 2, 255]), 3)
+        >>> check_label_range(torch.tensor([0, 5, 5]), 3, name='map a.png')
+        Traceback (most recent call last):
+        ...
+        ValueError: map a.png holds values outside [0, 3) that are not \
+ignore_index=255 (value: pixels) {5: 2}; check num_classes, ignore_index, \
+reduce_zero_label and the dataset's classes
+    """
+    labels = _as_integer_tensor(labels, name)
+    if labels.numel() == 0:
+        return
+    low, high = (int(v) for v in torch.aminmax(labels))
+    if low >= 0 and high < num_classes:
+        return
+    labels = labels.to(torch.int64)
+    outside = (labels < 0) | (labels >= num_classes)
+    outside &= labels != ignore_index
+    if bool(outside.any()):
+        raise out_of_range_error(
+            name, labels[outside], num_classes, ignore_index
+        )
 
 
 def _index_dtype(low: int, high: int) -> Union[torch.dtype, None]:
@@ -90,9 +165,14 @@ def _index_dtype(low: int, high: int) -> Union[torch.dtype, None]:
     return None
 
 
-def _count_fast(pred: torch.Tensor, label: torch.Tensor, num_classes: int,
-                ignore_index: int, label_min: int,
-                label_max: int) -> Union[torch.Tensor, None]:
+def _count_fast(
+    pred: torch.Tensor,
+    label: torch.Tensor,
+    num_classes: int,
+    ignore_index: int,
+    label_min: int,
+    label_max: int,
+) -> Union[torch.Tensor, None]:
     """Counts by one narrow combined index, or None where it cannot fit.
 
     Rows of the count table are the label values ``label_min..label_max``;
@@ -102,12 +182,14 @@ def _count_fast(pred: torch.Tensor, label: torch.Tensor, num_classes: int,
     span = label_max - label_min + 1
     if span * num_classes > _MAX_FAST_BINS:
         return None
-    dtype = _index_dtype(label_min * num_classes,
-                         label_max * num_classes + num_classes)
+    dtype = _index_dtype(
+        label_min * num_classes, label_max * num_classes + num_classes
+    )
     if dtype is None:
         return None
-    index = torch.add(
-        pred.to(dtype), label.to(dtype), alpha=num_classes).view(-1)
+    index = torch.add(pred.to(dtype), label.to(dtype), alpha=num_classes).view(
+        -1
+    )
     if label_min != 0:
         index.sub_(label_min * num_classes)
     table = torch.bincount(index, minlength=span * num_classes)
@@ -115,7 +197,9 @@ def _count_fast(pred: torch.Tensor, label: torch.Tensor, num_classes: int,
     first, last = max(label_min, 0), min(label_max, num_classes - 1)
     matrix = table.new_zeros((num_classes, num_classes))
     if first <= last:
-        matrix[first:last + 1] = table[first - label_min:last - label_min + 1]
+        matrix[first : last + 1] = table[
+            first - label_min : last - label_min + 1
+        ]
     if 0 <= ignore_index < num_classes:
         matrix[ignore_index] = 0
     row_values = torch.arange(label_min, label_max + 1)
@@ -123,14 +207,16 @@ def _count_fast(pred: torch.Tensor, label: torch.Tensor, num_classes: int,
     outside &= row_values != ignore_index
     outside &= table.sum(dim=1).cpu() > 0
     if bool(outside.any()):
-        bad = label[(label < 0) | (label >= num_classes)]
-        _raise_out_of_range('label', bad[bad != ignore_index], num_classes,
-                            ignore_index)
+        check_label_range(label, num_classes, ignore_index)
     return matrix
 
 
-def _count_masked(pred: torch.Tensor, label: torch.Tensor, num_classes: int,
-                  ignore_index: int) -> torch.Tensor:
+def _count_masked(
+    pred: torch.Tensor,
+    label: torch.Tensor,
+    num_classes: int,
+    ignore_index: int,
+) -> torch.Tensor:
     """Counts over the pixels whose label is not ``ignore_index``."""
     valid = label != ignore_index
     label = label[valid].to(torch.int64)
@@ -138,16 +224,20 @@ def _count_masked(pred: torch.Tensor, label: torch.Tensor, num_classes: int,
     for name, values in (('label', label), ('pred', pred)):
         bad = (values < 0) | (values >= num_classes)
         if bool(bad.any()):
-            _raise_out_of_range(name, values[bad], num_classes, ignore_index)
+            raise out_of_range_error(
+                name, values[bad], num_classes, ignore_index
+            )
     index = label * num_classes + pred
     table = torch.bincount(index, minlength=num_classes * num_classes)
     return table.view(num_classes, num_classes)
 
 
-def confusion_matrix(pred: ArrayLike,
-                     label: ArrayLike,
-                     num_classes: int,
-                     ignore_index: int = 255) -> torch.Tensor:
+def confusion_matrix(
+    pred: ArrayLike,
+    label: ArrayLike,
+    num_classes: int,
+    ignore_index: int = 255,
+) -> torch.Tensor:
     """Exact pixel counts of every (ground truth, prediction) pair.
 
     Args:
@@ -179,26 +269,29 @@ def confusion_matrix(pred: ArrayLike,
         Traceback (most recent call last):
         ...
         ValueError: label holds values outside [0, 3) that are not \
-ignore_index=255 (value: pixels) {7: 2}; check num_classes, ignore_index and \
-reduce_zero_label
+ignore_index=255 (value: pixels) {7: 2}; check num_classes, ignore_index, \
+reduce_zero_label and the dataset's classes
     """
     if num_classes < 1:
         raise ValueError(f'num_classes must be positive, got {num_classes}')
     pred = _as_integer_tensor(pred, 'pred')
     label = _as_integer_tensor(label, 'label')
     if pred.shape != label.shape:
-        raise ValueError(f'pred shape {tuple(pred.shape)} differs from '
-                         f'label shape {tuple(label.shape)}')
+        raise ValueError(
+            f'pred shape {tuple(pred.shape)} differs from '
+            f'label shape {tuple(label.shape)}'
+        )
     if label.numel() == 0:
-        return torch.zeros((num_classes, num_classes),
-                           dtype=torch.int64,
-                           device=label.device)
+        return torch.zeros(
+            (num_classes, num_classes), dtype=torch.int64, device=label.device
+        )
     label = label.to(pred.device)
     pred_min, pred_max = (int(v) for v in torch.aminmax(pred))
     if pred_min >= 0 and pred_max < num_classes:
         label_min, label_max = (int(v) for v in torch.aminmax(label))
-        matrix = _count_fast(pred, label, num_classes, ignore_index, label_min,
-                             label_max)
+        matrix = _count_fast(
+            pred, label, num_classes, ignore_index, label_min, label_max
+        )
         if matrix is not None:
             return matrix
     return _count_masked(pred, label, num_classes, ignore_index)
@@ -208,7 +301,7 @@ def intersect_and_union(
     pred: ArrayLike,
     label: ArrayLike,
     num_classes: int,
-    ignore_index: int = 255
+    ignore_index: int = 255,
 ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Per-class areas of one label map, as ``int64`` pixel counts.
 
@@ -245,11 +338,13 @@ def _fraction(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
         return numerator / denominator
 
 
-def per_class_metrics(area_intersect: ArrayLike,
-                      area_pred: ArrayLike,
-                      area_label: ArrayLike,
-                      metrics: Sequence[str] = ('mIoU', ),
-                      beta: float = 1) -> Dict[str, np.ndarray]:
+def per_class_metrics(
+    area_intersect: ArrayLike,
+    area_pred: ArrayLike,
+    area_label: ArrayLike,
+    metrics: Sequence[str] = ('mIoU',),
+    beta: float = 1,
+) -> Dict[str, np.ndarray]:
     """Per-class metrics as fractions from areas summed over a dataset.
 
     A class whose denominator is 0 gets NaN (for ``IoU`` and ``Dice``: a
@@ -289,8 +384,10 @@ def per_class_metrics(area_intersect: ArrayLike,
     """
     unknown = [name for name in metrics if name not in SEG_METRIC_NAMES]
     if unknown:
-        raise KeyError(f'metrics {unknown} are not supported; choose from '
-                       f'{", ".join(SEG_METRIC_NAMES)}')
+        raise KeyError(
+            f'metrics {unknown} are not supported; choose from '
+            f'{", ".join(SEG_METRIC_NAMES)}'
+        )
     intersect = np.asarray(area_intersect, dtype=np.int64)
     pred = np.asarray(area_pred, dtype=np.int64)
     label = np.asarray(area_label, dtype=np.int64)
@@ -303,9 +400,10 @@ def per_class_metrics(area_intersect: ArrayLike,
             results['Dice'] = _fraction(2 * intersect, pred + label)
             results['Acc'] = _fraction(intersect, label)
         else:
-            weight = float(beta)**2
-            results['Fscore'] = _fraction((1 + weight) * intersect,
-                                          weight * label + pred)
+            weight = float(beta) ** 2
+            results['Fscore'] = _fraction(
+                (1 + weight) * intersect, weight * label + pred
+            )
             results['Precision'] = _fraction(intersect, pred)
             results['Recall'] = _fraction(intersect, label)
     return results
@@ -341,8 +439,8 @@ def mean_metrics(per_class: Dict[str, np.ndarray]) -> Dict[str, float]:
 
 
 def class_percentages(
-        per_class: Dict[str, np.ndarray],
-        nan_to_num: Union[float, None] = None) -> Dict[str, np.ndarray]:
+    per_class: Dict[str, np.ndarray], nan_to_num: Union[float, None] = None
+) -> Dict[str, np.ndarray]:
     """Per-class metrics in percent, rounded to 2 decimals, for a table.
 
     ``nan_to_num`` replaces the NaN of undefined classes after scaling, so

@@ -1,61 +1,33 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """``IoUMetric``: semantic segmentation metrics from exact pixel counts."""
+
 import logging
-import os
-import os.path as osp
+import warnings
 from typing import Dict, List, Optional, Sequence, Union
 
-import cv2
 import numpy as np
 import torch
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger, print_log
 from mmengine.structures import BaseDataElement
 
-from mmflow_ext.evaluation.functional.seg_metrics import (SEG_METRIC_NAMES,
-                                                          class_percentages,
-                                                          confusion_matrix,
-                                                          mean_metrics,
-                                                          per_class_metrics)
+from mmflow_ext.evaluation.functional.seg_metrics import (
+    SEG_METRIC_NAMES,
+    class_percentages,
+    confusion_matrix,
+    mean_metrics,
+    per_class_metrics,
+)
 from mmflow_ext.registry import METRICS
-from .confusion_matrix_image import draw_confusion_matrix
+from mmflow_ext.structures.sample_access import (
+    field_data,
+    get_field,
+    sample_source,
+)
 
-__all__ = ['IoUMetric', 'save_label_png', 'format_table']
+from ..seg_result_files import PredictionWriter, save_confusion_matrix
 
-_UINT16_MAX = 65535
-
-
-def save_label_png(path: str, labels: np.ndarray) -> None:
-    """Write a label map as a PNG that keeps every value.
-
-    Maps whose values fit in 8 bits are saved as 8-bit PNGs (what
-    MMSegmentation writes); larger values go to a 16-bit PNG instead of
-    wrapping around.
-
-    Args:
-        path (str): Destination file.
-        labels (ndarray): ``(H, W)`` non-negative integer labels.
-
-    Raises:
-        ValueError: When a label is negative or above 65535.
-        OSError: When OpenCV cannot write ``path``.
-
-    Examples:
-        >>> import tempfile, os.path as osp, cv2, numpy as np
-        >>> path = osp.join(tempfile.mkdtemp(), 'mask.png')
-        >>> save_label_png(path, np.array([[0, 300]]))
-        >>> cv2.imread(path, cv2.IMREAD_UNCHANGED)
-        array([[  0, 300]], dtype=uint16)
-    """
-    labels = np.asarray(labels)
-    low = int(labels.min()) if labels.size else 0
-    high = int(labels.max()) if labels.size else 0
-    if low < 0 or high > _UINT16_MAX:
-        raise ValueError(f'cannot save labels in [{low}, {high}] to {path}: '
-                         f'a PNG holds 0..{_UINT16_MAX}')
-    dtype = np.uint8 if high <= 255 else np.uint16
-    if not cv2.imwrite(path, labels.astype(dtype)):
-        raise OSError(f'could not write {path}')
+__all__ = ['IoUMetric', 'format_table']
 
 
 def format_table(header: Sequence[str], rows: Sequence[Sequence]) -> str:
@@ -77,8 +49,10 @@ def format_table(header: Sequence[str], rows: Sequence[Sequence]) -> str:
         | sky   | 97.50 |
         +-------+-------+
     """
-    cells = [[f'{c:.2f}' if isinstance(c, float) else str(c) for c in row]
-             for row in rows]
+    cells = [
+        [f'{c:.2f}' if isinstance(c, float) else str(c) for c in row]
+        for row in rows
+    ]
     widths = [
         max(len(row[i]) for row in [list(header)] + cells)
         for i in range(len(header))
@@ -86,19 +60,17 @@ def format_table(header: Sequence[str], rows: Sequence[Sequence]) -> str:
     rule = '+' + '+'.join('-' * (w + 2) for w in widths) + '+'
 
     def line(row: Sequence[str]) -> str:
-        return '| ' + ' | '.join(c.ljust(w)
-                                 for c, w in zip(row, widths)) + ' |'
+        return (
+            '| ' + ' | '.join(c.ljust(w) for c, w in zip(row, widths)) + ' |'
+        )
 
     lines = [rule, line(header), rule] + [line(row) for row in cells]
     return '\n'.join(lines + [rule])
 
 
-def _field(sample: dict, key: str) -> torch.Tensor:
+def _label_map(sample: dict, key: str) -> torch.Tensor:
     """The label map of a ``PixelData`` field as a 2-D (or 1-D) tensor."""
-    if key not in sample:
-        raise KeyError(f'IoUMetric needs "{key}" in every data sample; got '
-                       f'keys {sorted(sample)}')
-    data = sample[key]['data']
+    data = field_data(get_field(sample, key, where='an IoUMetric sample'))
     if not isinstance(data, torch.Tensor):
         data = torch.as_tensor(np.asarray(data))
     return data[0] if data.dim() == 3 and data.shape[0] == 1 else data
@@ -139,7 +111,14 @@ class IoUMetric(BaseMetric):
     - the F-score of a class that is present but never hit is 0 (not NaN
       and skipped), so ``Fscore`` with ``beta=1`` equals ``Dice``;
     - prediction PNGs whose values exceed 255 are saved as 16-bit PNGs
-      instead of wrapping around.
+      instead of wrapping around, are written atomically, keep the image's
+      sub-folder (see :func:`~mmflow_ext.evaluation.seg_result_files.
+      prediction_path`) and never replace an input or each other;
+    - an ``ignore_index`` that is one of the classes (``0 <= ignore_index <
+      C``) is warned about, through the logger and :mod:`warnings`, as
+      soon as ``dataset_meta`` names the classes: pixels labelled with that
+      class are never counted, so its IoU is 0 or undefined whatever the
+      model does (MMSegmentation does the same silently).
 
     Args:
         ignore_index (int): Label value excluded from the counts.
@@ -153,7 +132,9 @@ class IoUMetric(BaseMetric):
             gathered across processes. Defaults to ``'cpu'``.
         output_dir (str, optional): Folder receiving one
             ``<image stem>.png`` prediction per sample (values + 1 for
-            samples with ``reduce_zero_label``). Defaults to None.
+            samples with ``reduce_zero_label``), in the image's sub-folder
+            below the data root (see :class:`~mmflow_ext.evaluation.
+            seg_result_files.PredictionWriter`). Defaults to None.
         format_only (bool): Only write the predictions to ``output_dir``;
             keep no counts and return no metrics. Defaults to False.
         prefix (str, optional): Prefix of the metric names, e.g.
@@ -190,31 +171,38 @@ class IoUMetric(BaseMetric):
                [1, 2]])
     """
 
-    def __init__(self,
-                 ignore_index: int = 255,
-                 iou_metrics: Union[str, List[str]] = ['mIoU'],
-                 nan_to_num: Optional[float] = None,
-                 beta: float = 1,
-                 collect_device: str = 'cpu',
-                 output_dir: Optional[str] = None,
-                 format_only: bool = False,
-                 prefix: Optional[str] = None,
-                 confusion_matrix: bool = False,
-                 confusion_matrix_dir: Optional[str] = None,
-                 collect_dir: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        ignore_index: int = 255,
+        iou_metrics: Union[str, List[str]] = ['mIoU'],
+        nan_to_num: Optional[float] = None,
+        beta: float = 1,
+        collect_device: str = 'cpu',
+        output_dir: Optional[str] = None,
+        format_only: bool = False,
+        prefix: Optional[str] = None,
+        confusion_matrix: bool = False,
+        confusion_matrix_dir: Optional[str] = None,
+        collect_dir: Optional[str] = None,
+    ) -> None:
         super().__init__(
             collect_device=collect_device,
             prefix=prefix,
-            collect_dir=collect_dir)
+            collect_dir=collect_dir,
+        )
         if isinstance(iou_metrics, str):
             iou_metrics = [iou_metrics]
         unknown = [m for m in iou_metrics if m not in SEG_METRIC_NAMES]
         if unknown:
-            raise KeyError(f'iou_metrics {unknown} are not supported; choose '
-                           f'from {", ".join(SEG_METRIC_NAMES)}')
+            raise KeyError(
+                f'iou_metrics {unknown} are not supported; choose '
+                f'from {", ".join(SEG_METRIC_NAMES)}'
+            )
         if format_only and output_dir is None:
-            raise ValueError('IoUMetric(format_only=True) needs output_dir, '
-                             'the folder the predictions are written to')
+            raise ValueError(
+                'IoUMetric(format_only=True) needs output_dir, '
+                'the folder the predictions are written to'
+            )
         self.ignore_index = ignore_index
         self.metrics = list(iou_metrics)
         self.nan_to_num = nan_to_num
@@ -226,8 +214,35 @@ class IoUMetric(BaseMetric):
         #: the ``C x C`` counts of the last evaluation (main process), when
         #: ``confusion_matrix=True``
         self.last_confusion_matrix: Optional[np.ndarray] = None
-        #: prediction PNGs this process wrote since the last evaluation
-        self.num_written = 0
+        #: writes the prediction PNGs of ``output_dir``
+        self.prediction_writer = (
+            None if output_dir is None else PredictionWriter(output_dir)
+        )
+
+    @property
+    def dataset_meta(self) -> Optional[dict]:
+        """dict | None: The dataset's metainfo (``classes``, ...); setting
+        it checks ``ignore_index`` against the classes."""
+        return self._dataset_meta
+
+    @dataset_meta.setter
+    def dataset_meta(self, dataset_meta: Optional[dict]) -> None:
+        self._dataset_meta = dataset_meta
+        classes = (dataset_meta or {}).get('classes')
+        if classes is not None and 0 <= self.ignore_index < len(classes):
+            message = (
+                f'IoUMetric(ignore_index={self.ignore_index}) is the label '
+                f'of class "{classes[self.ignore_index]}" (classes 0..'
+                f'{len(classes) - 1}): pixels labelled with it are never '
+                'counted, so that class is measured as 0 (where predicted) '
+                'or not at all, and mIoU can reach 100 with it entirely '
+                'wrong. Use an ignore_index outside the classes (255 is the '
+                'default) unless this is intended.'
+            )
+            warnings.warn(message)
+            print_log(
+                message, MMLogger.get_current_instance(), level=logging.WARNING
+            )
 
     @property
     def class_names(self) -> List[str]:
@@ -237,11 +252,15 @@ class IoUMetric(BaseMetric):
             raise ValueError(
                 'IoUMetric needs dataset_meta["classes"] (the Evaluator sets '
                 'dataset_meta from the dataset\'s metainfo); got '
-                f'dataset_meta={meta}')
+                f'dataset_meta={meta}'
+            )
         return list(meta['classes'])
 
-    def process(self, data_batch: object,
-                data_samples: Sequence[Union[dict, BaseDataElement]]) -> None:
+    def process(
+        self,
+        data_batch: object,
+        data_samples: Sequence[Union[dict, BaseDataElement]],
+    ) -> None:
         """Count one batch and write its prediction PNGs if asked.
 
         Args:
@@ -254,16 +273,17 @@ class IoUMetric(BaseMetric):
         for sample in data_samples:
             if isinstance(sample, BaseDataElement):
                 sample = sample.to_dict()
-            pred = _field(sample, 'pred_sem_seg')
+            pred = _label_map(sample, 'pred_sem_seg')
             if not self.format_only:
-                label = _field(sample, 'gt_sem_seg')
+                label = _label_map(sample, 'gt_sem_seg')
                 try:
-                    matrix = confusion_matrix(pred, label, num_classes,
-                                              self.ignore_index)
+                    matrix = confusion_matrix(
+                        pred, label, num_classes, self.ignore_index
+                    )
                 except ValueError as err:
-                    source = sample.get('seg_map_path',
-                                        sample.get('img_path', '<array>'))
-                    raise ValueError(f'sample {source}: {err}') from None
+                    raise ValueError(
+                        f'sample {sample_source(sample)}: {err}'
+                    ) from None
                 self.results.append(self._entry(matrix.cpu().numpy()))
             if self.output_dir is not None:
                 self._save_prediction(sample, pred)
@@ -276,27 +296,21 @@ class IoUMetric(BaseMetric):
             cells = np.flatnonzero(flat)
             return np.stack([cells, flat[cells]])
         return np.stack(
-            [matrix.diagonal(),
-             matrix.sum(axis=0),
-             matrix.sum(axis=1)])
+            [matrix.diagonal(), matrix.sum(axis=0), matrix.sum(axis=1)]
+        )
 
     def _save_prediction(self, sample: dict, pred: torch.Tensor) -> None:
-        if 'img_path' not in sample:
-            raise KeyError('IoUMetric(output_dir=...) names each prediction '
-                           'PNG after the sample\'s "img_path", which is '
-                           f'missing; got keys {sorted(sample)}')
-        stem = osp.splitext(osp.basename(sample['img_path']))[0]
         labels = pred.cpu().numpy().astype(np.int64)
         if sample.get('reduce_zero_label', False):
             labels = labels + 1
-        os.makedirs(self.output_dir, exist_ok=True)
-        save_label_png(
-            osp.abspath(osp.join(self.output_dir, f'{stem}.png')), labels)
-        self.num_written += 1
-        if self.num_written % 100 == 0:
-            print_log(
-                f'{self.num_written} predictions written to '
-                f'{self.output_dir}', MMLogger.get_current_instance())
+        self.prediction_writer.write(sample, labels)
+
+    @property
+    def num_written(self) -> int:
+        """int: Prediction PNGs this process wrote since the last
+        evaluation."""
+        writer = self.prediction_writer
+        return 0 if writer is None else writer.num_written
 
     def total_confusion_matrix(self, results: List[np.ndarray]) -> np.ndarray:
         """Sum the sparse per-sample entries of ``confusion_matrix=True``.
@@ -327,9 +341,8 @@ class IoUMetric(BaseMetric):
         if self.confusion_matrix:
             matrix = self.total_confusion_matrix(results)
             return np.stack(
-                [matrix.diagonal(),
-                 matrix.sum(axis=0),
-                 matrix.sum(axis=1)])
+                [matrix.diagonal(), matrix.sum(axis=0), matrix.sum(axis=1)]
+            )
         num_classes = len(self.class_names)
         total = np.zeros((3, num_classes), dtype=np.int64)
         for areas in results:
@@ -347,45 +360,29 @@ class IoUMetric(BaseMetric):
             with ``format_only``.
         """
         logger = MMLogger.get_current_instance()
-        if self.output_dir is not None:
-            print_log(
-                f'{self.num_written} predictions are saved to '
-                f'{self.output_dir}', logger)
-            self.num_written = 0
+        if self.prediction_writer is not None:
+            self.prediction_writer.finish()
         if self.format_only:
             return {}
         class_names = self.class_names
         intersect, pred_area, label_area = self.total_areas(results)
-        per_class = per_class_metrics(intersect, pred_area, label_area,
-                                      self.metrics, self.beta)
+        per_class = per_class_metrics(
+            intersect, pred_area, label_area, self.metrics, self.beta
+        )
         table = class_percentages(per_class, self.nan_to_num)
-        rows = [[name] + [float(values[i]) for values in table.values()]
-                for i, name in enumerate(class_names)]
+        rows = [
+            [name] + [float(values[i]) for values in table.values()]
+            for i, name in enumerate(class_names)
+        ]
         print_log('per class results:', logger)
         print_log(
-            '\n' + format_table(['Class'] + list(table), rows), logger=logger)
+            '\n' + format_table(['Class'] + list(table), rows), logger=logger
+        )
         if self.confusion_matrix:
             self.last_confusion_matrix = self.total_confusion_matrix(results)
-            self._save_confusion_matrix(self.last_confusion_matrix, logger)
+            save_confusion_matrix(
+                self.last_confusion_matrix,
+                class_names,
+                self.confusion_matrix_dir,
+            )
         return mean_metrics(per_class)
-
-    def _save_confusion_matrix(self, matrix: np.ndarray,
-                               logger: MMLogger) -> None:
-        folder = self.confusion_matrix_dir
-        if folder is None and logger.log_file is not None:
-            folder = osp.dirname(osp.abspath(logger.log_file))
-        if folder is None:
-            print_log(
-                'IoUMetric: no confusion_matrix_dir and no log file to put '
-                'the confusion matrix beside; it is not written (see '
-                'IoUMetric.last_confusion_matrix)',
-                logger,
-                level=logging.WARNING)
-            return
-        os.makedirs(folder, exist_ok=True)
-        np.save(osp.join(folder, 'confusion_matrix.npy'), matrix)
-        image_path = osp.join(folder, 'confusion_matrix.png')
-        if not cv2.imwrite(image_path,
-                           draw_confusion_matrix(matrix, self.class_names)):
-            raise OSError(f'could not write {image_path}')
-        print_log(f'confusion matrix saved to {folder}', logger)

@@ -1,6 +1,7 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """``NumClassCheckHook``: heads, datasets and label maps agree on the
 classes."""
+
 from types import SimpleNamespace
 
 import pytest
@@ -8,8 +9,11 @@ import torch
 from mmengine.structures import PixelData
 
 from mmflow_ext.engine.hooks import NumClassCheckHook
-from mmflow_ext.engine.hooks.num_class_check_hook import (check_head_classes,
-                                                          check_label_range)
+from mmflow_ext.engine.hooks.num_class_check_hook import (
+    _heads,
+    check_head_classes,
+)
+from mmflow_ext.evaluation.functional.seg_metrics import check_label_range
 from mmflow_ext.structures import SegDataSample
 
 
@@ -30,55 +34,95 @@ def segmentor(decode: int, aux=()) -> torch.nn.Module:
 def sample(labels, path='ann/x.png') -> SegDataSample:
     data_sample = SegDataSample(metainfo=dict(seg_map_path=path))
     data_sample.gt_sem_seg = PixelData(
-        data=torch.tensor(labels, dtype=torch.uint8)[None])
+        data=torch.tensor(labels, dtype=torch.uint8)[None]
+    )
     return data_sample
 
 
 def test_auxiliary_heads_are_checked_too():
-    check_head_classes(segmentor(3, (3, 3)), 'abc', 'val_dataloader')
+    model = segmentor(3, (3, 3))
+    assert [path for path, _ in _heads(model)] == [
+        'decode_head',
+        'auxiliary_head[0]',
+        'auxiliary_head[1]',
+    ]
+    assert check_head_classes(model, 'abc', 'val_dataloader') is None
     with pytest.raises(
-            ValueError,
-            match=r'model\.auxiliary_head\[1\]\.num_classes=4 does not '
-            r"match the 3 classes of val_dataloader \('a', 'b', 'c'\)"):
+        ValueError,
+        match=r'model\.auxiliary_head\[1\]\.num_classes=4 does not '
+        r"match the 3 classes of val_dataloader \('a', 'b', 'c'\)",
+    ):
         check_head_classes(segmentor(3, (3, 4)), 'abc', 'val_dataloader')
 
 
 def test_a_model_without_heads_is_not_checked():
-    check_head_classes(torch.nn.Linear(1, 1), 'ab', 'train_dataloader')
+    dataset = SimpleNamespace(metainfo=dict(classes=('a', 'b')))
+    loop = SimpleNamespace(dataloader=SimpleNamespace(dataset=dataset))
+    editor = SimpleNamespace(model=torch.nn.Linear(1, 1), train_loop=loop)
+    assert list(_heads(editor.model)) == []
+    assert NumClassCheckHook().before_train(editor) is None
+    # the same dataset with a segmentor of 3 classes is refused
+    with pytest.raises(ValueError, match='num_classes=3 does not match'):
+        NumClassCheckHook().before_train(
+            SimpleNamespace(model=segmentor(3), train_loop=loop)
+        )
 
 
 def test_label_range_uses_ignore_index_without_wrapping():
     labels = torch.tensor([0, 1, 255], dtype=torch.uint8)
-    check_label_range(labels, 2, 255, 'a.png')
+    assert check_label_range(labels, 2, 255, 'a.png') is None
     # ignore_index=-1 must not pass 255 as "-1" of a uint8 map
-    with pytest.raises(ValueError, match=r'a\.png .* \{255: 1\}'):
+    with pytest.raises(
+        ValueError,
+        match=r'^a\.png holds values outside \[0, 2\) that are not '
+        r'ignore_index=-1 \(value: pixels\) \{255: 1\}; check ',
+    ):
         check_label_range(labels, 2, -1, 'a.png')
 
 
-def test_before_train_iter_names_the_label_file():
+def test_label_values_are_checked_in_every_loop_unless_disabled():
     runner = SimpleNamespace(model=segmentor(3))
     hook = NumClassCheckHook()
     good = dict(data_samples=[sample([[0, 2], [255, 1]])])
-    hook.before_train_iter(runner, 0, good)
-    bad = dict(data_samples=[
-        sample([[0, 1]], 'ann/ok.png'),
-        sample([[3, 7], [7, 255]], 'ann/bad.png')
-    ])
+    bad = dict(
+        data_samples=[
+            sample([[0, 1]], 'ann/ok.png'),
+            sample([[3, 7], [7, 255]], 'ann/bad.png'),
+        ]
+    )
+    message = (
+        r'label map ann/bad\.png holds values outside \[0, 3\) '
+        r'that are not ignore_index=255 \(value: pixels\) '
+        r'\{3: 1, 7: 2\}'
+    )
+    for check in (
+        hook.before_train_iter,
+        hook.before_val_iter,
+        hook.before_test_iter,
+    ):
+        assert check(runner, 0, good) is None
+        with pytest.raises(ValueError, match=message):
+            check(runner, 0, bad)
+    # without check_labels the same batch passes: nothing else is read
+    unchecked = NumClassCheckHook(check_labels=False)
+    assert unchecked.before_test_iter(runner, 0, bad) is None
+    # the decode head's ignore_index is the one allowed outside the range
+    runner.model.decode_head.ignore_index = 7
     with pytest.raises(
-            ValueError,
-            match=r'label map ann/bad\.png holds values outside \[0, 3\) '
-            r'that are not ignore_index=255 \(value: pixels\) \{3: 1, 7: 2\}'):
-        hook.before_val_iter(runner, 0, bad)
-    NumClassCheckHook(check_labels=False).before_test_iter(runner, 0, bad)
+        ValueError, match=r'ignore_index=7 .* \{3: 1, 255: 1\}'
+    ):
+        hook.before_train_iter(runner, 0, bad)
 
 
 def test_before_test_compares_the_test_dataset():
     dataset = SimpleNamespace(metainfo=dict(classes=('a', 'b')))
     runner = SimpleNamespace(
         model=segmentor(5),
-        test_loop=SimpleNamespace(dataloader=SimpleNamespace(dataset=dataset)))
+        test_loop=SimpleNamespace(dataloader=SimpleNamespace(dataset=dataset)),
+    )
     with pytest.raises(
-            ValueError,
-            match=r'decode_head\.num_classes=5 does not match the 2 classes '
-            r'of SimpleNamespace in test_dataloader'):
+        ValueError,
+        match=r'decode_head\.num_classes=5 does not match the 2 classes '
+        r'of SimpleNamespace in test_dataloader',
+    ):
         NumClassCheckHook().before_test(runner)

@@ -6,9 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from mmflow_ext.evaluation.functional.image_quality import (img_transform, mae,
-                                                            psnr, ssim,
-                                                            to_y_channel)
+from mmflow_ext.evaluation.functional.image_quality import (
+    img_transform,
+    mae,
+    psnr,
+    ssim,
+    to_y_channel,
+)
 
 ONES = np.ones((16, 16, 3))
 TWOS = ONES * 2
@@ -18,7 +22,7 @@ def _reference_ssim(img1, img2):
     """Per-channel float64 ``cv2.filter2D`` with the full 11x11 window."""
     kernel = cv2.getGaussianKernel(11, 1.5)
     window = np.outer(kernel, kernel.T)
-    c1, c2 = (0.01 * 255)**2, (0.03 * 255)**2
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
     values = []
     for c in range(img1.shape[2]):
         x, y = img1[..., c].astype(np.float64), img2[..., c].astype(np.float64)
@@ -27,10 +31,18 @@ def _reference_ssim(img1, img2):
             return cv2.filter2D(z, -1, window)[5:-5, 5:-5]
 
         mx, my = blur(x), blur(y)
-        sx, sy, sxy = (blur(x * x) - mx**2, blur(y * y) - my**2,
-                       blur(x * y) - mx * my)
-        values.append(((2 * mx * my + c1) * (2 * sxy + c2) /
-                       ((mx**2 + my**2 + c1) * (sx + sy + c2))).mean())
+        sx, sy, sxy = (
+            blur(x * x) - mx**2,
+            blur(y * y) - my**2,
+            blur(x * y) - mx * my,
+        )
+        values.append(
+            (
+                (2 * mx * my + c1)
+                * (2 * sxy + c2)
+                / ((mx**2 + my**2 + c1) * (sx + sy + c2))
+            ).mean()
+        )
     return np.mean(values)
 
 
@@ -52,19 +64,20 @@ def test_psnr_orders_crop_and_tensors():
     b[0] = 0
     chw = torch.from_numpy(a).permute(2, 0, 1)
     assert psnr(
-        chw, torch.from_numpy(a).permute(2, 0, 1),
-        input_order='CHW') == float('inf')
+        chw, torch.from_numpy(a).permute(2, 0, 1), input_order='CHW'
+    ) == float('inf')
     assert psnr(a, b, crop_border=1) == float('inf')
-    mse = ((a.astype(float) - b)**2).mean()
+    mse = ((a.astype(float) - b) ** 2).mean()
     assert psnr(a, b) == pytest.approx(10 * math.log10(255**2 / mse))
 
 
 def test_y_channel():
-    bgr = np.array([[[10., 20., 30.]]])
+    bgr = np.array([[[10.0, 20.0, 30.0]]])
     expected = (10 * 24.966 + 20 * 128.553 + 30 * 65.481) / 255 + 16
     assert to_y_channel(bgr, 'bgr')[0, 0, 0] == pytest.approx(expected)
-    assert to_y_channel(bgr[..., ::-1], 'RGB')[0, 0,
-                                               0] == pytest.approx(expected)
+    assert to_y_channel(bgr[..., ::-1], 'RGB')[0, 0, 0] == pytest.approx(
+        expected
+    )
     with pytest.raises(ValueError, match="channel_order must be 'rgb'"):
         to_y_channel(bgr, 'yuv')
     with pytest.raises(ValueError, match="convert_to must be 'Y' or None"):
@@ -81,9 +94,9 @@ def test_ssim_matches_full_window_reference():
     assert ssim(a, a) == pytest.approx(1.0, abs=1e-12)
     y1 = img_transform(a, convert_to='Y', channel_order='bgr')
     y2 = img_transform(b, convert_to='Y', channel_order='bgr')
-    assert ssim(
-        a, b, convert_to='Y', channel_order='bgr') == pytest.approx(
-            _reference_ssim(y1, y2), abs=1e-12)
+    assert ssim(a, b, convert_to='Y', channel_order='bgr') == pytest.approx(
+        _reference_ssim(y1, y2), abs=1e-12
+    )
     with pytest.raises(ValueError, match='at least 11'):
         ssim(a, b, crop_border=12)
     with pytest.raises(ValueError, match='Image shapes differ'):
@@ -92,9 +105,37 @@ def test_ssim_matches_full_window_reference():
 
 def test_mae_with_and_without_mask():
     a = np.zeros((3, 2, 2))
-    b = np.full((3, 2, 2), 51.)
+    b = np.full((3, 2, 2), 51.0)
     b[:, 0, 0] = 255
     assert mae(a, b) == pytest.approx((0.2 * 3 + 1) / 4)
     mask = np.array([[[0, 3], [1, 1]]])
     assert mae(a, b, mask) == pytest.approx(0.2)
     assert mask[0, 0, 1] == 3  # the caller's mask is left alone
+
+
+@pytest.mark.parametrize('convert_to', [None, 'Y'])
+@pytest.mark.parametrize('measure', [psnr, ssim])
+def test_shape_mismatch_names_both_shapes(measure, convert_to):
+    a, b = np.zeros((12, 12, 3)), np.zeros((12, 13, 3))
+    # checked before any arithmetic: not numpy's broadcast error
+    with pytest.raises(
+        ValueError,
+        match=r'^Image shapes differ: \(12, 12, 3\) and \(12, 13, 3\)$',
+    ):
+        measure(a, b, convert_to=convert_to)
+    with pytest.raises(ValueError, match=r'\(3, 4, 4\) and \(3, 4, 5\)'):
+        mae(torch.zeros(3, 4, 4), torch.zeros(3, 4, 5))
+    with pytest.raises(TypeError, match='numpy arrays or tensors, got list'):
+        measure([[0.0]], np.zeros((1, 1)))
+
+
+@pytest.mark.skipif(
+    not torch.cuda.is_available(), reason='needs a GPU to leave the CPU'
+)
+def test_mae_of_gpu_tensors_is_computed_on_the_gpu(monkeypatch):
+    a = torch.zeros(3, 8, 8, device='cuda')
+    b = torch.full((3, 8, 8), 51.0, device='cuda')
+    mask = torch.ones(1, 8, 8)  # on the CPU: moved to the images' device
+    monkeypatch.setattr(torch.Tensor, 'numpy', None)  # no host copy
+    assert mae(a, b) == pytest.approx(0.2)
+    assert mae(a, b, mask) == pytest.approx(0.2)

@@ -1,11 +1,13 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """``IoUMetric``: numbers, files and distributed evaluation."""
+
 import json
 import os.path as osp
 import runpy
 import shutil
 import sys
 import uuid
+import warnings
 from unittest.mock import patch
 
 import cv2
@@ -17,9 +19,9 @@ from mmengine.evaluator import Evaluator
 from mmengine.logging import MMLogger
 from mmengine.structures import PixelData
 
-from mmflow_ext.evaluation.metrics import iou_metric
-from mmflow_ext.evaluation.metrics.iou_metric import (IoUMetric, format_table,
-                                                      save_label_png)
+from mmflow_ext.evaluation import seg_result_files
+from mmflow_ext.evaluation.metrics.iou_metric import IoUMetric, format_table
+from mmflow_ext.evaluation.seg_result_files import save_label_png
 from mmflow_ext.registry import METRICS
 from mmflow_ext.structures.seg_data_sample import SegDataSample
 
@@ -82,7 +84,7 @@ def test_hand_computed_metrics_of_all_families():
         'mDice': 82.22,
         'mFscore': 82.22,
         'mPrecision': 88.89,
-        'mRecall': 83.33
+        'mRecall': 83.33,
     }
 
 
@@ -94,7 +96,7 @@ def test_beta_and_single_family():
         'aAcc': 80.0,
         'mFscore': 82.15,
         'mPrecision': 88.89,
-        'mRecall': 83.33
+        'mRecall': 83.33,
     }
 
 
@@ -105,8 +107,9 @@ def test_data_samples_and_dicts_give_the_same_counts():
     as_dicts.process({}, [sample.to_dict()])
     as_samples.process({}, [sample])
     np.testing.assert_array_equal(as_dicts.results[0], as_samples.results[0])
-    np.testing.assert_array_equal(as_dicts.results[0],
-                                  [[1, 1, 2], [1, 1, 3], [1, 2, 2]])
+    np.testing.assert_array_equal(
+        as_dicts.results[0], [[1, 1, 2], [1, 1, 3], [1, 2, 2]]
+    )
 
 
 def test_counts_are_pooled_over_the_dataset():
@@ -123,8 +126,9 @@ def test_counts_are_pooled_over_the_dataset():
 def test_absent_classes_skipped_and_table_logged(log_file):
     # road hit, car only labelled, sky only predicted, bus absent everywhere
     classes = ('road', 'car', 'sky', 'bus')
-    sample = make_sample([[0, 0, 2, 2], [0, 2, 1, 1]],
-                         [[0, 1, 1, 255], [0, 0, 255, 255]])
+    sample = make_sample(
+        [[0, 0, 2, 2], [0, 2, 1, 1]], [[0, 1, 1, 255], [0, 0, 255, 255]]
+    )
     metric = build_metric(classes=classes, iou_metrics=['mIoU', 'mFscore'])
     metrics = evaluate(metric, [sample])
     # IoU: road 2/4, car 0/2, sky 0/2, bus NaN (skipped)
@@ -136,7 +140,7 @@ def test_absent_classes_skipped_and_table_logged(log_file):
         'mAcc': 33.33,
         'mFscore': 22.22,
         'mPrecision': 33.33,
-        'mRecall': 33.33
+        'mRecall': 33.33,
     }
     log = log_file.read_text()
     assert '| Class | IoU   | Acc   | Fscore | Precision | Recall |' in log
@@ -148,11 +152,11 @@ def test_nan_to_num_changes_the_table_not_the_means(log_file):
     sample = make_sample([[0, 1]], [[0, 0]])
     plain = evaluate(build_metric(classes=('road', 'car', 'sky')), [sample])
     replaced = build_metric(classes=('road', 'car', 'sky'), nan_to_num=-1)
-    assert evaluate(replaced, [sample]) == plain == {
-        'aAcc': 50.0,
-        'mIoU': 25.0,
-        'mAcc': 50.0
-    }
+    assert (
+        evaluate(replaced, [sample])
+        == plain
+        == {'aAcc': 50.0, 'mIoU': 25.0, 'mAcc': 50.0}
+    )
     assert '| sky   | -1.00 | -1.00 |' in log_file.read_text()
 
 
@@ -163,7 +167,8 @@ def test_sums_beyond_float32_are_exact():
     total = metric.total_areas([entry, entry, entry])
     assert total.dtype == np.int64
     np.testing.assert_array_equal(
-        total, [[3 * big, 0], [3 * big, 3], [3 * big + 3, 0]])
+        total, [[3 * big, 0], [3 * big, 3], [3 * big + 3, 0]]
+    )
     # float32 would have lost these units
     assert float(np.float32(3 * big + 3)) != 3 * big + 3
 
@@ -191,7 +196,11 @@ def test_missing_dataset_meta_raises():
 
 
 def test_missing_ground_truth_raises():
-    with pytest.raises(KeyError, match='needs "gt_sem_seg"'):
+    with pytest.raises(
+        KeyError,
+        match=r'"gt_sem_seg" is not in an IoUMetric sample; keys '
+        r'present: \[.*pred_sem_seg.*\]',
+    ):
         build_metric().process({}, [make_sample(HAND_PRED).to_dict()])
 
 
@@ -205,22 +214,24 @@ def test_unknown_metric_and_format_only_without_dir_raise():
 def test_format_only_writes_pngs_and_keeps_nothing(tmp_path):
     out = tmp_path / 'preds'
     metric = build_metric(format_only=True, output_dir=str(out))
-    metric.process({}, [make_sample([[0, 0]], img_path='/data/c/old.png')])
-    assert metric.num_written == 1
-    metric.num_written = 0
     samples = [
+        make_sample([[0, 0]], img_path='/data/c/old.png'),
         make_sample([[0, 2]], img_path='/data/a/frame_01.jpg'),
-        make_sample([[1, 2]],
-                    img_path='/data/b/frame_02.png',
-                    reduce_zero_label=True),
+        make_sample(
+            [[1, 2]], img_path='/data/b/frame_02.png', reduce_zero_label=True
+        ),
     ]
-    with patch.object(iou_metric, 'print_log') as log:
-        assert evaluate(metric, samples) == {}
-    assert f'2 predictions are saved to {out}' in log.call_args_list[0][0][0]
+    metric.process({}, [s.to_dict() for s in samples])
+    assert metric.num_written == 3
+    with patch.object(seg_result_files, 'print_log') as log:
+        assert metric.compute_metrics(metric.results) == {}
+    assert f'3 predictions are saved to {out}' in log.call_args_list[0][0][0]
     assert metric.num_written == 0  # counted afresh for the next run
     assert metric.results == []
     assert sorted(p.name for p in out.iterdir()) == [
-        'frame_01.png', 'frame_02.png', 'old.png'
+        'frame_01.png',
+        'frame_02.png',
+        'old.png',
     ]
     first = cv2.imread(str(out / 'frame_01.png'), cv2.IMREAD_UNCHANGED)
     second = cv2.imread(str(out / 'frame_02.png'), cv2.IMREAD_UNCHANGED)
@@ -256,13 +267,14 @@ def test_label_pngs_never_wrap(tmp_path):
 
 
 def test_format_table_aligns_columns():
-    assert format_table(['Class', 'IoU'],
-                        [['a', 1.0], ['long', 'nan']]) == ('+-------+------+\n'
-                                                           '| Class | IoU  |\n'
-                                                           '+-------+------+\n'
-                                                           '| a     | 1.00 |\n'
-                                                           '| long  | nan  |\n'
-                                                           '+-------+------+')
+    assert format_table(['Class', 'IoU'], [['a', 1.0], ['long', 'nan']]) == (
+        '+-------+------+\n'
+        '| Class | IoU  |\n'
+        '+-------+------+\n'
+        '| a     | 1.00 |\n'
+        '| long  | nan  |\n'
+        '+-------+------+'
+    )
 
 
 def test_confusion_matrix_outputs(tmp_path):
@@ -273,13 +285,14 @@ def test_confusion_matrix_outputs(tmp_path):
     with_matrix = build_metric(
         iou_metrics=['mIoU', 'mDice'],
         confusion_matrix=True,
-        confusion_matrix_dir=str(tmp_path / 'cm'))
+        confusion_matrix_dir=str(tmp_path / 'cm'),
+    )
     metrics = evaluate(with_matrix, samples)
     assert metrics == {
         'aAcc': 57.14,
         'mIoU': 41.11,
         'mAcc': 61.11,
-        'mDice': 57.94
+        'mDice': 57.94,
     }
     expected = np.array([[1, 0, 1], [0, 1, 2], [0, 0, 2]])
     np.testing.assert_array_equal(with_matrix.last_confusion_matrix, expected)
@@ -309,11 +322,11 @@ import sys
 import numpy as np
 import torch
 from mmengine.dataset import DefaultSampler
-from mmengine.dist import get_rank, get_world_size, init_dist
+from mmengine.dist import get_rank, get_world_size
 from mmengine.evaluator import Evaluator
 from mmengine.structures import PixelData
 
-import mmflow_ext  # noqa: F401  (CPU-only distributed fixes)
+from mmflow_ext.compat import init_distributed  # gloo on CPU-only hosts
 from mmflow_ext.evaluation.metrics.iou_metric import IoUMetric
 from mmflow_ext.structures.seg_data_sample import SegDataSample
 
@@ -351,7 +364,7 @@ def evaluate(indices_of_rank, out_dir, size=NUM_SAMPLES):
 
 
 if __name__ == '__main__':
-    init_dist('pytorch', backend='gloo')
+    init_distributed('pytorch', backend='gloo')
     sampler = DefaultSampler(list(range(NUM_SAMPLES)), shuffle=False)
     indices = list(sampler)
     metrics = evaluate(indices, sys.argv[1])
@@ -376,14 +389,19 @@ def test_two_processes_equal_one_process(tmp_path):
     assert padded != single
 
     torchrun = shutil.which('torchrun') or osp.join(
-        osp.dirname(sys.executable), 'torchrun')
-    result = run_tool([
-        torchrun, '--standalone', '--nproc_per_node=2',
-        str(script),
-        str(dist_dir)
-    ],
-                      cwd=REPO_ROOT,
-                      timeout=120)
+        osp.dirname(sys.executable), 'torchrun'
+    )
+    result = run_tool(
+        [
+            torchrun,
+            '--standalone',
+            '--nproc_per_node=2',
+            str(script),
+            str(dist_dir),
+        ],
+        cwd=REPO_ROOT,
+        timeout=120,
+    )
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     report = json.loads((dist_dir / 'metrics.json').read_text())
     assert report['world_size'] == 2
@@ -391,7 +409,8 @@ def test_two_processes_equal_one_process(tmp_path):
     assert report['metrics'] == single
     np.testing.assert_array_equal(
         np.load(dist_dir / 'confusion_matrix.npy'),
-        np.load(single_dir / 'confusion_matrix.npy'))
+        np.load(single_dir / 'confusion_matrix.npy'),
+    )
 
 
 def test_evaluator_drops_padding_in_one_process():
@@ -404,5 +423,23 @@ def test_evaluator_drops_padding_in_one_process():
     assert evaluator.evaluate(1) == {
         'val/aAcc': 100.0,
         'val/mIoU': 100.0,
-        'val/mAcc': 100.0
+        'val/mAcc': 100.0,
     }
+
+
+def test_ignore_index_inside_the_classes_is_warned_about():
+    metric = IoUMetric(ignore_index=1)
+    with pytest.warns(
+        UserWarning,
+        match=r'IoUMetric\(ignore_index=1\) is the label of class "car" '
+        r'\(classes 0\.\.2\)',
+    ):
+        metric.dataset_meta = dict(classes=CLASSES)
+    # what it hides: every "car" pixel predicted wrong, yet mIoU is 100
+    sample = make_sample([[0, 0, 2]], [[0, 1, 2]])
+    assert evaluate(metric, [sample])['mIoU'] == 100.0
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        IoUMetric().dataset_meta = dict(classes=CLASSES)
+        IoUMetric(ignore_index=3).dataset_meta = dict(classes=CLASSES)
+        IoUMetric(ignore_index=-1).dataset_meta = dict(classes=CLASSES)

@@ -7,6 +7,7 @@ by the fraction of the row's pixels predicted as the column's class
 truth are grey. Class names label the rows (ground truth, left) and the
 columns (prediction, top); cells big enough to hold it show the percentage.
 """
+
 from typing import Sequence, Tuple
 
 import cv2
@@ -37,13 +38,16 @@ def _put_title(canvas: np.ndarray, text: str, left: int, span: int) -> None:
     """Draw ``text`` at the bottom of ``canvas``, centred on the ``span``
     pixels from column ``left`` (or starting there when wider)."""
     text_w = _text_size(text, 0.5)[0]
-    origin = (left + max(
-        (span - text_w) // 2, 0), canvas.shape[0] - _MARGIN // 2)
+    origin = (
+        left + max((span - text_w) // 2, 0),
+        canvas.shape[0] - _MARGIN // 2,
+    )
     cv2.putText(canvas, text, origin, _FONT, 0.5, _BLACK, 1, cv2.LINE_AA)
 
 
-def _draw_names(names: Sequence[str], cell: int, scale: float,
-                width: int) -> np.ndarray:
+def _draw_names(
+    names: Sequence[str], cell: int, scale: float, width: int
+) -> np.ndarray:
     """Names right-aligned in rows of height ``cell``, white background."""
     canvas = np.full((cell * len(names), width, 3), 255, dtype=np.uint8)
     for row, name in enumerate(names):
@@ -67,9 +71,9 @@ def row_fractions(matrix: np.ndarray) -> np.ndarray:
         return matrix / totals
 
 
-def draw_confusion_matrix(matrix: np.ndarray,
-                          class_names: Sequence[str],
-                          cell_size: int = 0) -> np.ndarray:
+def draw_confusion_matrix(
+    matrix: np.ndarray, class_names: Sequence[str], cell_size: int = 0
+) -> np.ndarray:
     """Draw ``matrix`` as a labelled heatmap.
 
     Args:
@@ -98,12 +102,15 @@ def draw_confusion_matrix(matrix: np.ndarray,
     """
     matrix = np.asarray(matrix)
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
-        raise ValueError('a confusion matrix must be square, got shape '
-                         f'{matrix.shape}')
+        raise ValueError(
+            f'a confusion matrix must be square, got shape {matrix.shape}'
+        )
     num_classes = matrix.shape[0]
     if len(class_names) != num_classes:
-        raise ValueError(f'{len(class_names)} class names given for a '
-                         f'{num_classes}x{num_classes} confusion matrix')
+        raise ValueError(
+            f'{len(class_names)} class names given for a '
+            f'{num_classes}x{num_classes} confusion matrix'
+        )
     cell = cell_size or int(np.clip(1200 // max(num_classes, 1), 4, 40))
     scale = min(0.45, cell / 36)
     names = [_ascii(str(name)) for name in class_names]
@@ -114,7 +121,8 @@ def draw_confusion_matrix(matrix: np.ndarray,
     grid = cv2.applyColorMap(levels, cv2.COLORMAP_VIRIDIS)
     grid[absent] = ABSENT_ROW_COLOR
     grid = cv2.resize(
-        grid, (cell * num_classes, ) * 2, interpolation=cv2.INTER_NEAREST)
+        grid, (cell * num_classes,) * 2, interpolation=cv2.INTER_NEAREST
+    )
     if cell >= _MIN_TEXT_CELL:
         for (row, col), value in np.ndenumerate(fractions):
             if np.isnan(value):
@@ -122,25 +130,29 @@ def draw_confusion_matrix(matrix: np.ndarray,
             text = f'{value * 100:.0f}'
             text_w, text_h = _text_size(text, scale)
             colour = _BLACK if value > 0.6 else _WHITE
-            origin = (col * cell + (cell - text_w) // 2,
-                      row * cell + (cell + text_h) // 2 - 2)
-            cv2.putText(grid, text, origin, _FONT, scale, colour, 1,
-                        cv2.LINE_AA)
+            origin = (
+                col * cell + (cell - text_w) // 2,
+                row * cell + (cell + text_h) // 2 - 2,
+            )
+            cv2.putText(
+                grid, text, origin, _FONT, scale, colour, 1, cv2.LINE_AA
+            )
 
     name_width = max(_text_size(name, scale)[0] for name in names) + 4
     row_names = _draw_names(names, cell, scale, name_width)
     col_names = cv2.rotate(
         _draw_names(names, cell, scale, name_width),
-        cv2.ROTATE_90_COUNTERCLOCKWISE)
+        cv2.ROTATE_90_COUNTERCLOCKWISE,
+    )
     title_h = _text_size('prediction', 0.5)[1] + _MARGIN
     side = cell * num_classes
     top = left = title_h + name_width
     height = top + max(side, _text_size('ground truth', 0.5)[0]) + _MARGIN
     width = left + max(side, _text_size('prediction', 0.5)[0]) + _MARGIN
     image = np.full((height, width, 3), 255, dtype=np.uint8)
-    image[top:top + side, left:left + side] = grid
-    image[top:top + side, title_h:left] = row_names
-    image[title_h:top, left:left + side] = col_names
+    image[top : top + side, left : left + side] = grid
+    image[top : top + side, title_h:left] = row_names
+    image[title_h:top, left : left + side] = col_names
     title = np.full((title_h, width, 3), 255, dtype=np.uint8)
     _put_title(title, 'prediction', left, side)
     image[:title_h] = title

@@ -1,11 +1,15 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """The confusion-matrix heatmap."""
+
 import cv2
 import numpy as np
 import pytest
 
-from mmflow_ext.evaluation.metrics.confusion_matrix_image import (
-    ABSENT_ROW_COLOR, draw_confusion_matrix, row_fractions)
+from mmflow_ext.visualization.confusion_matrix_image import (
+    ABSENT_ROW_COLOR,
+    draw_confusion_matrix,
+    row_fractions,
+)
 
 
 def longest_run(image, colour):
@@ -31,12 +35,14 @@ def test_row_fractions():
 
 def test_cells_coloured_by_row_fraction_and_absent_rows_grey():
     image = draw_confusion_matrix(
-        np.array([[4, 0], [0, 0]]), ['road', 'sky'], cell_size=40)
+        np.array([[4, 0], [0, 0]]), ['road', 'sky'], cell_size=40
+    )
     assert image.dtype == np.uint8 and image.shape[2] == 3
     assert longest_run(image, viridis(255)) == 40  # road -> road: 100 %
     assert longest_run(image, ABSENT_ROW_COLOR) == 80  # no sky pixels
     half = draw_confusion_matrix(
-        np.array([[2, 2], [0, 0]]), ['road', 'sky'], cell_size=40)
+        np.array([[2, 2], [0, 0]]), ['road', 'sky'], cell_size=40
+    )
     assert longest_run(half, viridis(255)) == 0
     assert longest_run(half, viridis(128)) == 80
 
