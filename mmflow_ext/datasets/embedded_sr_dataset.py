@@ -7,33 +7,32 @@ text-like strokes); their degraded versions are written next to them:
 .. code-block:: none
 
     data_root/
-      embedded_sr.json            generation settings (the reuse marker)
+      embedded_sr.json            settings and files written (the manifest)
       train/gt/0000.png ...       clean targets
       train/x2/0000.png ...       area-downscaled ×2
       train/x4/0000.png ...       area-downscaled ×4
       train/noisy/0000.png ...    targets + Gaussian noise (σ = 15)
       val/...                     same layout
 
-Everything follows from the seed, so two runs write identical files.
+Everything follows from the seed, so two runs write identical files. The
+generation protocol is :mod:`mmflow_ext.datasets.embedded_data`'s.
 """
-import json
-import os
-import os.path as osp
-import shutil
-import tempfile
-from typing import Dict, Optional
+
+from typing import Dict, Iterator, List, Tuple
 
 import cv2
 import numpy as np
-from mmengine.logging import print_log
-from mmengine.utils import ProgressBar
 
 from mmflow_ext.registry import DATASETS
+
+from .embedded_data import encode_image, ensure_generated
 from .paired_image_dataset import BasicImageDataset
 
 __all__ = [
-    'EmbeddedSRDataset', 'synthesize_clean_image', 'degrade',
-    'generate_embedded_sr_data'
+    'EmbeddedSRDataset',
+    'synthesize_clean_image',
+    'degrade',
+    'generate_embedded_sr_data',
 ]
 
 MARKER = 'embedded_sr.json'
@@ -56,8 +55,9 @@ def _texture(rng: np.random.Generator, size: int) -> np.ndarray:
     img = start + ramp[..., None] * (end - start)
     freq = rng.uniform(2, 12)
     theta = rng.uniform(0, np.pi)
-    grating = np.sin(2 * np.pi * freq *
-                     (np.cos(theta) * xx + np.sin(theta) * yy))
+    grating = np.sin(
+        2 * np.pi * freq * (np.cos(theta) * xx + np.sin(theta) * yy)
+    )
     img += rng.uniform(10, 50) * grating[..., None] * rng.uniform(0.3, 1, 3)
     return img
 
@@ -70,12 +70,23 @@ def _draw_shapes(img: np.ndarray, rng: np.random.Generator) -> None:
         if kind == 0:
             p1 = rng.integers(0, size, 2)
             p2 = p1 + rng.integers(size // 8, size // 2, 2)
-            cv2.rectangle(img, tuple(int(v) for v in p1),
-                          tuple(int(v) for v in p2), color, -1)
+            cv2.rectangle(
+                img,
+                tuple(int(v) for v in p1),
+                tuple(int(v) for v in p2),
+                color,
+                -1,
+            )
         elif kind == 1:
             center = tuple(int(v) for v in rng.integers(0, size, 2))
-            cv2.circle(img, center, int(rng.integers(size // 16, size // 4)),
-                       color, -1, cv2.LINE_AA)
+            cv2.circle(
+                img,
+                center,
+                int(rng.integers(size // 16, size // 4)),
+                color,
+                -1,
+                cv2.LINE_AA,
+            )
         else:
             points = rng.integers(0, size, (int(rng.integers(3, 6)), 2))
             cv2.fillPoly(img, [points.astype(np.int32)], color, cv2.LINE_AA)
@@ -84,26 +95,47 @@ def _draw_shapes(img: np.ndarray, rng: np.random.Generator) -> None:
 def _draw_strokes(img: np.ndarray, rng: np.random.Generator) -> None:
     """Text-like strokes: glyphs of Hershey fonts and thin polylines."""
     size = img.shape[0]
-    fonts = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX,
-             cv2.FONT_HERSHEY_COMPLEX, cv2.FONT_HERSHEY_PLAIN)
+    fonts = (
+        cv2.FONT_HERSHEY_SIMPLEX,
+        cv2.FONT_HERSHEY_DUPLEX,
+        cv2.FONT_HERSHEY_COMPLEX,
+        cv2.FONT_HERSHEY_PLAIN,
+    )
     letters = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz0123456789'
     for _ in range(int(rng.integers(1, 4))):
         text = ''.join(
             letters[i]
-            for i in rng.integers(0, len(letters), int(rng.integers(2, 6))))
-        origin = (int(rng.integers(0, size // 2)),
-                  int(rng.integers(size // 6, size)))
-        cv2.putText(img, text, origin, fonts[int(rng.integers(0, len(fonts)))],
-                    float(rng.uniform(0.3, 0.9)) * size / 96,
-                    _random_color(rng), int(rng.integers(1, 3)), cv2.LINE_AA)
+            for i in rng.integers(0, len(letters), int(rng.integers(2, 6)))
+        )
+        origin = (
+            int(rng.integers(0, size // 2)),
+            int(rng.integers(size // 6, size)),
+        )
+        cv2.putText(
+            img,
+            text,
+            origin,
+            fonts[int(rng.integers(0, len(fonts)))],
+            float(rng.uniform(0.3, 0.9)) * size / 96,
+            _random_color(rng),
+            int(rng.integers(1, 3)),
+            cv2.LINE_AA,
+        )
     for _ in range(int(rng.integers(1, 3))):
         points = rng.integers(0, size, (int(rng.integers(2, 5)), 2))
-        cv2.polylines(img, [points.astype(np.int32)], False,
-                      _random_color(rng), 1, cv2.LINE_AA)
+        cv2.polylines(
+            img,
+            [points.astype(np.int32)],
+            False,
+            _random_color(rng),
+            1,
+            cv2.LINE_AA,
+        )
 
 
-def synthesize_clean_image(rng: np.random.Generator,
-                           size: int = 96) -> np.ndarray:
+def synthesize_clean_image(
+    rng: np.random.Generator, size: int = 96
+) -> np.ndarray:
     """One clean ``size×size×3`` uint8 BGR target.
 
     Args:
@@ -120,7 +152,8 @@ def synthesize_clean_image(rng: np.random.Generator,
         ((32, 32, 3), dtype('uint8'), True)
     """
     img = np.ascontiguousarray(
-        np.clip(_texture(rng, size), 0, 255).round().astype(np.uint8))
+        np.clip(_texture(rng, size), 0, 255).round().astype(np.uint8)
+    )
     _draw_shapes(img, rng)
     _draw_strokes(img, rng)
     return img
@@ -142,61 +175,79 @@ def degrade(gt: np.ndarray, kind: str, rng: np.random.Generator) -> np.ndarray:
         scale = int(kind[1])
         height, width = gt.shape[:2]
         if height % scale or width % scale:
-            raise ValueError(f'Size {gt.shape[:2]} is not divisible by '
-                             f'{scale}')
+            raise ValueError(
+                f'Size {gt.shape[:2]} is not divisible by {scale}'
+            )
         return cv2.resize(
-            gt, (width // scale, height // scale),
-            interpolation=cv2.INTER_AREA)
+            gt, (width // scale, height // scale), interpolation=cv2.INTER_AREA
+        )
     if kind == 'noisy':
         noise = rng.normal(0, NOISE_SIGMA, gt.shape)
         return np.clip(gt + noise, 0, 255).round().astype(np.uint8)
-    raise ValueError(f'Unknown degradation {kind!r}; use one of '
-                     f'{DEGRADATIONS}')
+    raise ValueError(
+        f'Unknown degradation {kind!r}; use one of {DEGRADATIONS}'
+    )
 
 
-def _settings(seed: int, num_train: int, num_val: int,
-              img_size: int) -> Dict[str, int]:
+def _settings(
+    seed: int, num_train: int, num_val: int, img_size: int
+) -> Dict[str, int]:
     return dict(
         version=_FORMAT_VERSION,
         seed=seed,
         num_train=num_train,
         num_val=num_val,
-        img_size=img_size)
+        img_size=img_size,
+    )
 
 
-def _read_marker(data_root: str) -> Optional[dict]:
-    path = osp.join(data_root, MARKER)
-    if not osp.isfile(path):
-        return None
-    with open(path) as f:
-        return json.load(f)
+def _planned(settings: dict) -> List[str]:
+    return [
+        f'{split}/{kind}/{idx:04d}.png'
+        for split, count in (
+            ('train', settings['num_train']),
+            ('val', settings['num_val']),
+        )
+        for kind in ('gt',) + DEGRADATIONS
+        for idx in range(count)
+    ]
 
 
-def _write_split(folder: str, split: str, count: int, seed: int, img_size: int,
-                 progress: ProgressBar) -> None:
-    for kind in ('gt', ) + DEGRADATIONS:
-        os.makedirs(osp.join(folder, split, kind))
-    split_seed = (seed, 0 if split == 'train' else 1)
-    for idx in range(count):
-        rng = np.random.default_rng(split_seed + (idx, ))
-        gt = synthesize_clean_image(rng, img_size)
-        name = f'{idx:04d}.png'
-        cv2.imwrite(osp.join(folder, split, 'gt', name), gt)
-        for kind in DEGRADATIONS:
-            cv2.imwrite(
-                osp.join(folder, split, kind, name), degrade(gt, kind, rng))
-        progress.update()
+def _produce(
+    seed: int, num_train: int, num_val: int, img_size: int
+) -> Iterator[List[Tuple[str, bytes]]]:
+    for split, count in (('train', num_train), ('val', num_val)):
+        split_seed = (seed, 0 if split == 'train' else 1)
+        for idx in range(count):
+            rng = np.random.default_rng(split_seed + (idx,))
+            gt = synthesize_clean_image(rng, img_size)
+            name = f'{idx:04d}.png'
+            item = [(f'{split}/gt/{name}', encode_image('.png', gt))]
+            for kind in DEGRADATIONS:
+                item.append(
+                    (
+                        f'{split}/{kind}/{name}',
+                        encode_image('.png', degrade(gt, kind, rng)),
+                    )
+                )
+            yield item
 
 
-def generate_embedded_sr_data(data_root: str,
-                              seed: int = 0,
-                              num_train: int = 200,
-                              num_val: int = 20,
-                              img_size: int = 96) -> bool:
+def generate_embedded_sr_data(
+    data_root: str,
+    seed: int = 0,
+    num_train: int = 200,
+    num_val: int = 20,
+    img_size: int = 96,
+    show_progress: bool = True,
+) -> bool:
     """Write the embedded data under ``data_root`` unless it is there.
 
-    Files are written to a temporary sibling folder that is renamed into
-    place, so readers never see a half-written dataset.
+    Generation follows the protocol of
+    :func:`~mmflow_ext.datasets.embedded_data.ensure_generated`: one
+    process at a time under a file lock, every file written atomically,
+    and only files listed in :data:`MARKER` are ever removed (files a user
+    put beside the data stay).
 
     Args:
         data_root (str): Destination folder.
@@ -205,44 +256,31 @@ def generate_embedded_sr_data(data_root: str,
         num_val (int): Validation images. Defaults to 20.
         img_size (int): Side of the clean images, a multiple of 4.
             Defaults to 96.
+        show_progress (bool): Report the progress. Defaults to True.
 
     Returns:
         bool: True when files were written, False when reused.
 
     Raises:
-        FileExistsError: ``data_root`` holds other files (no marker).
+        FileExistsError: A file the generator did not write is in the way
+            of one it plans (the message names it).
     """
     if img_size % 4 or img_size < 16:
-        raise ValueError(f'img_size must be a multiple of 4 and >= 16, got '
-                         f'{img_size}')
+        raise ValueError(
+            f'img_size must be a multiple of 4 and >= 16, got {img_size}'
+        )
     settings = _settings(seed, num_train, num_val, img_size)
-    found = _read_marker(data_root)
-    if found == settings:
-        return False
-    if found is None and osp.isdir(data_root) and os.listdir(data_root):
-        raise FileExistsError(
-            f'{data_root} is not empty and holds no {MARKER}; choose an '
-            'empty or new folder for the embedded data')
-    parent = osp.dirname(osp.abspath(data_root))
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix='.embedded_sr.', dir=parent)
-    try:
-        print_log(
-            f'Generating embedded SR data ({num_train} train + {num_val} '
-            f'val images) in {data_root}', 'current')
-        progress = ProgressBar(num_train + num_val)
-        _write_split(tmp, 'train', num_train, seed, img_size, progress)
-        _write_split(tmp, 'val', num_val, seed, img_size, progress)
-        with open(osp.join(tmp, MARKER), 'w') as f:
-            json.dump(settings, f)
-        if osp.isdir(data_root):
-            shutil.rmtree(data_root)
-        os.replace(tmp, data_root)
-    except OSError:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if _read_marker(data_root) != settings:  # nobody else won the race
-            raise
-    return True
+    return ensure_generated(
+        data_root,
+        MARKER,
+        settings,
+        _planned(settings),
+        lambda: _produce(seed, num_train, num_val, img_size),
+        num_train + num_val,
+        what=(f'embedded SR data ({num_train} train + {num_val} val images)'),
+        recorded_files=_planned,
+        show_progress=show_progress,
+    )
 
 
 @DATASETS.register_module()
@@ -267,24 +305,30 @@ class EmbeddedSRDataset(BasicImageDataset):
 
     METAINFO = dict(dataset_type='embedded_sr', task_name='editing')
 
-    def __init__(self,
-                 data_root: str,
-                 split: str = 'train',
-                 degradation: str = 'x4',
-                 seed: int = 0,
-                 num_train: int = 200,
-                 num_val: int = 20,
-                 img_size: int = 96,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        data_root: str,
+        split: str = 'train',
+        degradation: str = 'x4',
+        seed: int = 0,
+        num_train: int = 200,
+        num_val: int = 20,
+        img_size: int = 96,
+        **kwargs,
+    ) -> None:
         if split not in ('train', 'val'):
             raise ValueError(f"split must be 'train' or 'val', got {split!r}")
         if degradation not in DEGRADATIONS:
-            raise ValueError(f'degradation must be one of {DEGRADATIONS}, '
-                             f'got {degradation!r}')
-        generate_embedded_sr_data(data_root, seed, num_train, num_val,
-                                  img_size)
-        kwargs.setdefault('data_prefix',
-                          dict(img=f'{split}/{degradation}', gt=f'{split}/gt'))
+            raise ValueError(
+                f'degradation must be one of {DEGRADATIONS}, '
+                f'got {degradation!r}'
+            )
+        generate_embedded_sr_data(
+            data_root, seed, num_train, num_val, img_size
+        )
+        kwargs.setdefault(
+            'data_prefix', dict(img=f'{split}/{degradation}', gt=f'{split}/gt')
+        )
         kwargs.setdefault('search_key', 'gt')
         self.split = split
         self.degradation = degradation

@@ -1,5 +1,6 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """Folder-layout semantic segmentation datasets."""
+
 import copy
 import os.path as osp
 from typing import Callable, Dict, List, Optional, Sequence, Union
@@ -9,9 +10,15 @@ from mmengine import fileio
 from mmengine.dataset import BaseDataset
 
 from mmflow_ext.registry import DATASETS
-from mmflow_ext.visualization.palette import random_palette
-from .seg_metainfo import (ADE20K_CLASSES, ADE20K_PALETTE, CITYSCAPES_CLASSES,
-                           CITYSCAPES_PALETTE)
+from mmflow_ext.visualization.palette import fit_palette
+
+from .seg_metainfo import (
+    ADE20K_CLASSES,
+    ADE20K_PALETTE,
+    CITYSCAPES_CLASSES,
+    CITYSCAPES_PALETTE,
+    make_metainfo,
+)
 
 __all__ = ['BaseSegDataset', 'CityscapesDataset', 'ADE20KDataset']
 
@@ -70,30 +77,34 @@ class BaseSegDataset(BaseDataset):
             None.
 
     Raises:
-        FileNotFoundError: When ``ann_file`` or a data folder is missing.
+        FileNotFoundError: When ``ann_file``, a data folder or the first
+            sample's map (a ``seg_map_suffix`` that matches no file) is
+            missing.
         ValueError: When a split holds no image, ``classes`` is not a
             subset of ``METAINFO``'s, or the palette does not fit them.
     """
 
     METAINFO: dict = dict()
 
-    def __init__(self,
-                 ann_file: str = '',
-                 img_suffix: str = '.jpg',
-                 seg_map_suffix: str = '.png',
-                 metainfo: Optional[dict] = None,
-                 data_root: Optional[str] = None,
-                 data_prefix: dict = dict(img_path='', seg_map_path=''),
-                 filter_cfg: Optional[dict] = None,
-                 indices: Optional[Union[int, Sequence[int]]] = None,
-                 serialize_data: bool = True,
-                 pipeline: List[Union[dict, Callable]] = [],
-                 test_mode: bool = False,
-                 lazy_init: bool = False,
-                 max_refetch: int = 1000,
-                 ignore_index: int = _IGNORED_LABEL,
-                 reduce_zero_label: bool = False,
-                 backend_args: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        ann_file: str = '',
+        img_suffix: str = '.jpg',
+        seg_map_suffix: str = '.png',
+        metainfo: Optional[dict] = None,
+        data_root: Optional[str] = None,
+        data_prefix: dict = dict(img_path='', seg_map_path=''),
+        filter_cfg: Optional[dict] = None,
+        indices: Optional[Union[int, Sequence[int]]] = None,
+        serialize_data: bool = True,
+        pipeline: List[Union[dict, Callable]] = [],
+        test_mode: bool = False,
+        lazy_init: bool = False,
+        max_refetch: int = 1000,
+        ignore_index: int = _IGNORED_LABEL,
+        reduce_zero_label: bool = False,
+        backend_args: Optional[dict] = None,
+    ) -> None:
         self.img_suffix = img_suffix
         self.seg_map_suffix = seg_map_suffix
         self.ignore_index = ignore_index
@@ -102,8 +113,16 @@ class BaseSegDataset(BaseDataset):
         metainfo = self._load_metainfo(copy.deepcopy(metainfo))
         self.label_map = self.get_label_map(metainfo.get('classes'))
         metainfo.update(
-            label_map=self.label_map, reduce_zero_label=reduce_zero_label)
-        fitted_palette = self._fit_palette(metainfo, self.label_map)
+            label_map=self.label_map, reduce_zero_label=reduce_zero_label
+        )
+        try:
+            fitted_palette = fit_palette(
+                metainfo.get('classes') or [],
+                metainfo.get('palette'),
+                self.label_map,
+            )
+        except ValueError as err:
+            raise ValueError(f'metainfo "palette": {err}') from None
         # colours of the raw mask values, before any class subset
         self.raw_palette = metainfo.get('palette') or fitted_palette
         metainfo['palette'] = fitted_palette
@@ -118,15 +137,17 @@ class BaseSegDataset(BaseDataset):
             pipeline=pipeline,
             test_mode=test_mode,
             lazy_init=lazy_init,
-            max_refetch=max_refetch)
+            max_refetch=max_refetch,
+        )
         if test_mode and self._metainfo.get('classes') is None:
-            raise ValueError(f'{type(self).__name__} needs metainfo '
-                             '"classes" in test mode')
+            raise ValueError(
+                f'{type(self).__name__} needs metainfo "classes" in test mode'
+            )
 
     @classmethod
-    def get_label_map(cls,
-                      new_classes: Optional[Sequence] = None
-                      ) -> Optional[LabelMap]:
+    def get_label_map(
+        cls, new_classes: Optional[Sequence] = None
+    ) -> Optional[LabelMap]:
         """Map from ``METAINFO``'s class labels to those of a subset.
 
         Args:
@@ -141,34 +162,23 @@ class BaseSegDataset(BaseDataset):
             ValueError: When ``new_classes`` is not a subset.
         """
         old_classes = cls.METAINFO.get('classes')
-        if (new_classes is None or old_classes is None
-                or list(new_classes) == list(old_classes)):
+        if (
+            new_classes is None
+            or old_classes is None
+            or list(new_classes) == list(old_classes)
+        ):
             return None
         unknown = [c for c in new_classes if c not in old_classes]
         if unknown:
             raise ValueError(
                 f'classes {list(unknown)} of metainfo are not among the '
-                f'classes {list(old_classes)} of {cls.__name__}.METAINFO')
+                f'classes {list(old_classes)} of {cls.__name__}.METAINFO'
+            )
         new_classes = list(new_classes)
         return {
             old: (new_classes.index(c) if c in new_classes else _IGNORED_LABEL)
             for old, c in enumerate(old_classes)
         }
-
-    @staticmethod
-    def _fit_palette(metainfo: dict, label_map: Optional[LabelMap]) -> list:
-        palette = metainfo.get('palette') or []
-        classes = metainfo.get('classes') or []
-        if len(palette) == len(classes):
-            return palette
-        if not palette:
-            return [list(color) for color in random_palette(len(classes))]
-        if len(palette) > len(classes) and label_map is not None:
-            kept = sorted((new, old) for old, new in label_map.items()
-                          if new != _IGNORED_LABEL)
-            return type(palette)(palette[old] for _, old in kept)
-        raise ValueError(f'palette of {len(palette)} colours does not fit '
-                         f'the {len(classes)} classes {list(classes)}')
 
     def _list_dir(self, img_dir: str) -> List[str]:
         if not fileio.isdir(img_dir, backend_args=self.backend_args):
@@ -179,15 +189,23 @@ class BaseSegDataset(BaseDataset):
                 list_dir=False,
                 suffix=self.img_suffix,
                 recursive=True,
-                backend_args=self.backend_args))
+                backend_args=self.backend_args,
+            )
+        )
 
-    def _list_ann_file(self) -> List[str]:
+    def _read_split(self) -> List[str]:
+        """The non-empty, stripped lines of ``ann_file``."""
         if not fileio.exists(self.ann_file, backend_args=self.backend_args):
             raise FileNotFoundError(
-                f'annotation file {self.ann_file} does not exist')
-        stems = mmengine.list_from_file(
-            self.ann_file, backend_args=self.backend_args)
-        return [s.strip() + self.img_suffix for s in stems if s.strip()]
+                f'annotation file {self.ann_file} does not exist'
+            )
+        lines = mmengine.list_from_file(
+            self.ann_file, backend_args=self.backend_args
+        )
+        return [line.strip() for line in lines if line.strip()]
+
+    def _list_ann_file(self) -> List[str]:
+        return [stem + self.img_suffix for stem in self._read_split()]
 
     def load_data_list(self) -> List[dict]:
         """List the samples of the split.
@@ -196,8 +214,8 @@ class BaseSegDataset(BaseDataset):
             list[dict]: One dict per sample.
 
         Raises:
-            FileNotFoundError: When the annotation file or a folder is
-                missing.
+            FileNotFoundError: When the annotation file, a folder or the
+                first sample's map is missing.
             ValueError: When the split has no sample.
         """
         img_dir = self.data_prefix.get('img_path', '')
@@ -209,27 +227,66 @@ class BaseSegDataset(BaseDataset):
             img_names = self._list_dir(img_dir)
         if not img_names:
             source = self.ann_file if from_file else img_dir
-            raise ValueError(f'no image ending in "{self.img_suffix}" found '
-                             f'for {type(self).__name__} in {source}')
+            raise ValueError(
+                f'no image ending in "{self.img_suffix}" found '
+                f'for {type(self).__name__} in {source}'
+            )
         if ann_dir is not None and not fileio.isdir(
-                ann_dir, backend_args=self.backend_args):
+            ann_dir, backend_args=self.backend_args
+        ):
             raise FileNotFoundError(
-                f'segmentation map folder {ann_dir} does not exist')
+                f'segmentation map folder {ann_dir} does not exist'
+            )
         stem_end = len(self.img_suffix)
         data_list = []
         for name in img_names:
             info = dict(img_path=osp.join(img_dir, name))
             if ann_dir is not None:
                 info['seg_map_path'] = osp.join(
-                    ann_dir, name[:-stem_end] + self.seg_map_suffix)
+                    ann_dir, name[:-stem_end] + self.seg_map_suffix
+                )
             info.update(
                 label_map=self.label_map,
                 reduce_zero_label=self.reduce_zero_label,
-                seg_fields=[])
+                seg_fields=[],
+            )
             data_list.append(info)
         if not from_file:
             data_list.sort(key=lambda info: info['img_path'])
+        self._check_seg_map_suffix(data_list[0], ann_dir)
         return data_list
+
+    def _check_seg_map_suffix(
+        self,
+        info: dict,
+        ann_dir: Optional[str],
+        key: str = 'seg_map_path',
+        what: str = 'segmentation map',
+        argument: str = 'seg_map_suffix',
+    ) -> None:
+        """Fail early when the first sample's map is missing.
+
+        A wrong ``seg_map_suffix`` otherwise shows only when the pipeline
+        first loads a map.
+
+        Args:
+            info (dict): The first sample.
+            ann_dir (str, optional): The map folder.
+            key (str): The sample's key of the map path.
+            what (str): What the map is, for the message.
+            argument (str): The constructor argument of the suffix, for the
+                message.
+        """
+        seg_map = info.get(key)
+        if seg_map is None or fileio.exists(
+            seg_map, backend_args=self.backend_args
+        ):
+            return
+        raise FileNotFoundError(
+            f'{what} {seg_map} of image {info["img_path"]} does not exist: '
+            f'does {argument} "{self.seg_map_suffix}" of '
+            f'{type(self).__name__} match the files in {ann_dir}?'
+        )
 
     def get_data_info(self, idx: int) -> dict:
         """The ``idx``-th sample, with ``palette`` for colour masks.
@@ -255,16 +312,17 @@ class CityscapesDataset(BaseSegDataset):
         **kwargs: :class:`BaseSegDataset` arguments.
     """
 
-    METAINFO = dict(
-        classes=CITYSCAPES_CLASSES,
-        palette=[list(color) for color in CITYSCAPES_PALETTE])
+    METAINFO = make_metainfo(CITYSCAPES_CLASSES, CITYSCAPES_PALETTE)
 
-    def __init__(self,
-                 img_suffix: str = '_leftImg8bit.png',
-                 seg_map_suffix: str = '_gtFine_labelTrainIds.png',
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        img_suffix: str = '_leftImg8bit.png',
+        seg_map_suffix: str = '_gtFine_labelTrainIds.png',
+        **kwargs,
+    ) -> None:
         super().__init__(
-            img_suffix=img_suffix, seg_map_suffix=seg_map_suffix, **kwargs)
+            img_suffix=img_suffix, seg_map_suffix=seg_map_suffix, **kwargs
+        )
 
 
 @DATASETS.register_module()
@@ -278,17 +336,18 @@ class ADE20KDataset(BaseSegDataset):
         **kwargs: :class:`BaseSegDataset` arguments.
     """
 
-    METAINFO = dict(
-        classes=ADE20K_CLASSES,
-        palette=[list(color) for color in ADE20K_PALETTE])
+    METAINFO = make_metainfo(ADE20K_CLASSES, ADE20K_PALETTE)
 
-    def __init__(self,
-                 img_suffix: str = '.jpg',
-                 seg_map_suffix: str = '.png',
-                 reduce_zero_label: bool = True,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        img_suffix: str = '.jpg',
+        seg_map_suffix: str = '.png',
+        reduce_zero_label: bool = True,
+        **kwargs,
+    ) -> None:
         super().__init__(
             img_suffix=img_suffix,
             seg_map_suffix=seg_map_suffix,
             reduce_zero_label=reduce_zero_label,
-            **kwargs)
+            **kwargs,
+        )

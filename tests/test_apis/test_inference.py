@@ -1,6 +1,7 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """``init_model`` / ``inference_model``: configs, checkpoints, both task
 families, batches of mixed sizes, arrays and paths."""
+
 import os.path as osp
 
 import cv2
@@ -12,16 +13,23 @@ from mmengine.logging import MessageHub
 from mmengine.registry import DefaultScope
 from mmengine.runner import save_checkpoint
 
-from mmflow_ext.apis import (LoadImageFromArray, edit_result_to_image,
-                             inference_model, inference_pipeline, init_model,
-                             result_to_image, seg_result_to_color)
+from mmflow_ext.apis import (
+    LoadImageFromArray,
+    edit_result_to_image,
+    inference_model,
+    inference_pipeline,
+    init_model,
+    result_to_image,
+    seg_result_to_color,
+)
 from mmflow_ext.compat import UnsafeCheckpointError
 from mmflow_ext.datasets.transforms.image_loading import LoadImageFromFile
 from mmflow_ext.structures import DataSample, SegDataSample
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-SEG_CONFIG = osp.join(REPO_ROOT, 'configs', 'segmentation',
-                      'fcn-compactcnn_400it_shapes.py')
+SEG_CONFIG = osp.join(
+    REPO_ROOT, 'configs', 'segmentation', 'fcn-compactcnn_400it_shapes.py'
+)
 SHAPES_CLASSES = ('background', 'circle', 'square', 'triangle', 'star')
 
 
@@ -36,10 +44,13 @@ def edit_config(upscale_factor: int) -> Config:
                     type='SRCNNNet',
                     channels=(3, 4, 4, 3),
                     kernel_sizes=(3, 1, 3),
-                    upscale_factor=upscale_factor),
+                    upscale_factor=upscale_factor,
+                ),
                 pixel_loss=dict(type='L1Loss'),
                 data_preprocessor=dict(
-                    type='DataPreprocessor', mean=[0.0] * 3, std=[255.0] * 3)),
+                    type='DataPreprocessor', mean=[0.0] * 3, std=[255.0] * 3
+                ),
+            ),
             test_dataloader=dict(
                 dataset=dict(
                     type='BasicImageDataset',
@@ -47,18 +58,25 @@ def edit_config(upscale_factor: int) -> Config:
                         dict(
                             type='LoadImageFromFile',
                             key='img',
-                            channel_order='rgb'),
+                            channel_order='rgb',
+                        ),
                         dict(
                             type='LoadImageFromFile',
                             key='gt',
-                            channel_order='rgb'),
-                        dict(type='PackInputs', meta_keys=['gt_path'])
-                    ]))))
+                            channel_order='rgb',
+                        ),
+                        dict(type='PackInputs', meta_keys=['gt_path']),
+                    ],
+                )
+            ),
+        )
+    )
 
 
 def random_image(seed: int, height: int, width: int) -> np.ndarray:
     return np.random.default_rng(seed).integers(
-        0, 256, (height, width, 3), dtype=np.uint8)
+        0, 256, (height, width, 3), dtype=np.uint8
+    )
 
 
 class RunCode:
@@ -89,12 +107,15 @@ def seg_checkpoint(seg_model, tmp_path_factory):
     hub.update_scalar('train/loss', 0.5)
     meta = dict(
         dataset_meta=dict(
-            classes=tuple('abcde'), palette=[[i, i, i] for i in range(5)]),
+            classes=tuple('abcde'), palette=[[i, i, i] for i in range(5)]
+        ),
         seed=np.int64(3),
-        iter=400)
+        iter=400,
+    )
     path = str(tmp_path_factory.mktemp('ckpt') / 'iter_400.pth')
     save_checkpoint(
-        dict(meta=meta, state_dict=state, message_hub=hub.state_dict()), path)
+        dict(meta=meta, state_dict=state, message_hub=hub.state_dict()), path
+    )
     return path, state
 
 
@@ -122,7 +143,8 @@ def test_init_model_refuses_code_in_checkpoint(seg_model, tmp_path):
     path = str(tmp_path / 'evil.pth')
     torch.save(
         dict(state_dict=seg_model.state_dict(), meta=RunCode(str(marker))),
-        path)
+        path,
+    )
     with pytest.raises(UnsafeCheckpointError, match='Refusing to load'):
         init_model(SEG_CONFIG, path)
     assert not marker.exists()
@@ -165,8 +187,9 @@ def test_seg_batch_of_mixed_sizes(seg_model):
     assert all(isinstance(r, SegDataSample) for r in results)
     # the largest image needs no padding: same as predicted alone
     alone = inference_model(seg_model, big)
-    torch.testing.assert_close(results[0].seg_logits.data,
-                               alone.seg_logits.data)
+    torch.testing.assert_close(
+        results[0].seg_logits.data, alone.seg_logits.data
+    )
     # the small one is zero-padded at the bottom/right, then cropped back
     padded = torch.zeros(1, 3, 24, 20)
     padded[0, :, :13, :17] = normalized(small)
@@ -174,7 +197,8 @@ def test_seg_batch_of_mixed_sizes(seg_model):
     with torch.no_grad():
         logits = seg_model.encode_decode(padded, [meta])[0, :, :13, :17]
     torch.testing.assert_close(
-        results[1].seg_logits.data, logits, rtol=1e-4, atol=1e-5)
+        results[1].seg_logits.data, logits, rtol=1e-4, atol=1e-5
+    )
     assert torch.equal(results[1].pred_sem_seg.data[0], logits.argmax(0))
 
 
@@ -207,11 +231,11 @@ def test_inference_model_input_errors(seg_model):
     with pytest.raises(ValueError, match='images is empty'):
         inference_model(seg_model, [])
     with pytest.raises(
-            ValueError, match=r'images\[1\] must be an H×W×C BGR uint8'):
+        ValueError, match=r'images\[1\] must be an H×W×C BGR uint8'
+    ):
         inference_model(
-            seg_model,
-            [random_image(0, 4, 4),
-             np.zeros((4, 4, 3), np.float32)])
+            seg_model, [random_image(0, 4, 4), np.zeros((4, 4, 3), np.float32)]
+        )
     with pytest.raises(TypeError, match=r'images\[0\] must be a file path'):
         inference_model(seg_model, [torch.zeros(3, 4, 4)])
     with pytest.raises(FileNotFoundError, match='missing.png'):
@@ -245,33 +269,40 @@ def test_edit_batch_of_mixed_sizes():
     model = init_model(edit_config(upscale_factor=1))
     big, small = random_image(0, 9, 11), random_image(1, 7, 6)
     results = inference_model(model, [big, small])
-    assert [tuple(r.output.pred_img.shape) for r in results] == [(3, 9, 11),
-                                                                 (3, 7, 6)]
+    assert [tuple(r.output.pred_img.shape) for r in results] == [
+        (3, 9, 11),
+        (3, 7, 6),
+    ]
     alone = inference_model(model, [big])[0]
-    torch.testing.assert_close(results[0].output.pred_img,
-                               alone.output.pred_img)
+    torch.testing.assert_close(
+        results[0].output.pred_img, alone.output.pred_img
+    )
 
 
 def test_edit_batch_of_mixed_sizes_upscaled():
     """``destruct`` scales the input padding to the output size."""
     model = init_model(edit_config(upscale_factor=2))
     results = inference_model(
-        model,
-        [random_image(0, 9, 11), random_image(1, 7, 6)])
-    assert [tuple(r.output.pred_img.shape) for r in results] == [(3, 18, 22),
-                                                                 (3, 14, 12)]
+        model, [random_image(0, 9, 11), random_image(1, 7, 6)]
+    )
+    assert [tuple(r.output.pred_img.shape) for r in results] == [
+        (3, 18, 22),
+        (3, 14, 12),
+    ]
 
 
 # ------------------------------------------------------------------ pipeline
 def test_inference_pipeline_drops_ground_truth_steps():
-    steps = inference_pipeline([
-        dict(type='LoadImageFromFile', key='img'),
-        dict(type='mmflow_ext.LoadImageFromFile', key='gt'),
-        dict(type='LoadAnnotations'),
-        dict(type='Flip', keys=['img', 'gt']),
-        dict(type='CenterCrop', keys=['gt']),
-        dict(type='PackInputs', keys='img', meta_keys=['gt_path', 'key']),
-    ])
+    steps = inference_pipeline(
+        [
+            dict(type='LoadImageFromFile', key='img'),
+            dict(type='mmflow_ext.LoadImageFromFile', key='gt'),
+            dict(type='LoadAnnotations'),
+            dict(type='Flip', keys=['img', 'gt']),
+            dict(type='CenterCrop', keys=['gt']),
+            dict(type='PackInputs', keys='img', meta_keys=['gt_path', 'key']),
+        ]
+    )
     assert steps == [
         dict(type='LoadImageFromFile', key='img'),
         dict(type='Flip', keys=['img']),
@@ -281,29 +312,34 @@ def test_inference_pipeline_drops_ground_truth_steps():
 
 def test_inference_pipeline_needs_an_image_loader():
     with pytest.raises(
-            ValueError,
-            match=r"no LoadImageFromFile step .*"
-            r"\['LoadAnnotations', 'PackSegInputs'\]"):
+        ValueError,
+        match=r"no LoadImageFromFile step .*"
+        r"\['LoadAnnotations', 'PackSegInputs'\]",
+    ):
         inference_pipeline(
-            [dict(type='LoadAnnotations'),
-             dict(type='PackSegInputs')])
+            [dict(type='LoadAnnotations'), dict(type='PackSegInputs')]
+        )
 
 
-@pytest.mark.parametrize('loader', [
-    dict(),
-    dict(key='img'),
-    dict(key='img', channel_order='rgb'),
-    dict(key='img', to_y_channel=True, to_float32=True),
-    dict(key='img', color_type='unchanged'),
-])
+@pytest.mark.parametrize(
+    'loader',
+    [
+        dict(),
+        dict(key='img'),
+        dict(key='img', channel_order='rgb'),
+        dict(key='img', to_y_channel=True, to_float32=True),
+        dict(key='img', color_type='unchanged'),
+    ],
+)
 def test_array_loader_matches_the_file_loader(loader, tmp_path):
     img = random_image(7, 5, 6)
     path = str(tmp_path / 'img.png')
     cv2.imwrite(path, img)
     from_file = LoadImageFromFile(**loader)(dict(img_path=path))
     from_array = LoadImageFromArray.from_loader(dict(loader))(dict(img=img))
-    assert sorted(from_array) == sorted(k for k in from_file
-                                        if k != 'img_path')
+    assert sorted(from_array) == sorted(
+        k for k in from_file if k != 'img_path'
+    )
     for key, value in from_file.items():
         if key == 'img':
             np.testing.assert_array_equal(from_array['img'], value)
@@ -330,7 +366,8 @@ def test_result_images(seg_model):
 
     edit = DataSample()
     edit.output = DataSample(
-        pred_img=torch.tensor([[[0.4, 300.0]], [[1.5, -2.0]], [[254.5, 9.0]]]))
+        pred_img=torch.tensor([[[0.4, 300.0]], [[1.5, -2.0]], [[254.5, 9.0]]])
+    )
     assert edit_result_to_image(edit).tolist() == [[[0, 2, 254], [255, 0, 9]]]
     with pytest.raises(KeyError, match='output.pred_img'):
         edit_result_to_image(DataSample())

@@ -28,7 +28,8 @@ def test_pairs_by_template_in_sorted_order(root):
         data_root=str(root),
         data_prefix=dict(img='LR', gt='HR'),
         filename_tmpl=dict(img='{}_x4'),
-        search_key='gt')
+        search_key='gt',
+    )
     assert len(dataset) == 3
     assert [d['key'] for d in dataset] == ['a', 'b', 'c']
     first = dataset[0]
@@ -41,7 +42,8 @@ def test_search_in_templated_folder(root):
     dataset = BasicImageDataset(
         data_root=str(root),
         data_prefix=dict(img='LR', gt='HR'),
-        filename_tmpl=dict(img='{}_x4'))
+        filename_tmpl=dict(img='{}_x4'),
+    )
     assert [d['key'] for d in dataset] == ['a', 'b', 'c']
 
 
@@ -51,7 +53,8 @@ def test_annotation_file(root):
         ann_file='meta.txt',
         data_root=str(root),
         data_prefix=dict(gt='HR'),
-        pipeline=[dict(type='LoadImageFromFile', key='gt')])
+        pipeline=[dict(type='LoadImageFromFile', key='gt')],
+    )
     assert [dataset.get_data_info(i)['key'] for i in (0, 1)] == ['c', 'a']
     assert dataset[0]['gt'].shape == (8, 8, 3)
 
@@ -59,18 +62,53 @@ def test_annotation_file(root):
 def test_errors_name_the_path(root):
     with pytest.raises(FileNotFoundError, match='missing'):
         BasicImageDataset(
-            data_root=str(root), data_prefix=dict(gt='HR', img='missing'))
+            data_root=str(root), data_prefix=dict(gt='HR', img='missing')
+        )
     (root / 'empty').mkdir()
     with pytest.raises(ValueError, match='No images found in .*empty'):
         BasicImageDataset(data_root=str(root), data_prefix=dict(gt='empty'))
     with pytest.raises(FileNotFoundError, match=r'LR.*a\.png'):
         BasicImageDataset(
-            data_root=str(root), data_prefix=dict(gt='HR', img='LR'))
+            data_root=str(root), data_prefix=dict(gt='HR', img='LR')
+        )
     with pytest.raises(FileNotFoundError, match='nope.txt'):
         BasicImageDataset(
-            ann_file='nope.txt',
-            data_root=str(root),
-            data_prefix=dict(gt='HR'))
+            ann_file='nope.txt', data_root=str(root), data_prefix=dict(gt='HR')
+        )
     with pytest.raises(KeyError, match='search_key "lq"'):
         BasicImageDataset(
-            data_root=str(root), data_prefix=dict(gt='HR'), search_key='lq')
+            data_root=str(root), data_prefix=dict(gt='HR'), search_key='lq'
+        )
+
+
+class _MemoryBackend:
+    """A non-local backend holding only an annotation file."""
+
+    files = {'mem://root/meta.txt': 'a.png (8,8,3)\nb.png (8,8,3)\n'}
+
+    def __init__(self, **kwargs):
+        pass
+
+    def get_text(self, filepath, encoding='utf-8'):
+        return self.files[str(filepath)]
+
+    def join_path(self, *parts):
+        return '/'.join(parts)
+
+
+def test_non_local_backend_is_not_checked_on_disk(monkeypatch):
+    from mmengine.fileio.backends import registry_utils
+
+    monkeypatch.setitem(registry_utils.backends, 'h6mem', _MemoryBackend)
+    monkeypatch.setitem(
+        registry_utils.prefix_to_backends, 'mem', _MemoryBackend
+    )
+    dataset = BasicImageDataset(
+        data_root='mem://root',
+        ann_file='meta.txt',
+        data_prefix=dict(img='LR', gt='HR'),
+    )
+    assert [d['gt_path'] for d in dataset] == [
+        osp.join('mem://root', 'HR', 'a.png'),
+        osp.join('mem://root', 'HR', 'b.png'),
+    ]

@@ -7,15 +7,19 @@ import pytest
 from mmengine.registry import DefaultScope
 
 from mmflow_ext.apis.dataset_meta import fit_palette
-from mmflow_ext.datasets.seg_dataset import (ADE20KDataset, BaseSegDataset,
-                                             CityscapesDataset)
+from mmflow_ext.datasets.seg_dataset import (
+    ADE20KDataset,
+    BaseSegDataset,
+    CityscapesDataset,
+)
 from mmflow_ext.registry import DATASETS
 
 
 class ToyDataset(BaseSegDataset):
     METAINFO = dict(
         classes=('sky', 'road', 'car'),
-        palette=[[10, 10, 10], [20, 20, 20], [30, 30, 30]])
+        palette=[[10, 10, 10], [20, 20, 20], [30, 30, 30]],
+    )
 
 
 def make_tree(root, names=('b', 'a', 'sub/c'), size=(4, 5)):
@@ -37,8 +41,11 @@ def test_folder_listing_is_recursive_and_sorted(tmp_path):
     dataset = build(make_tree(tmp_path))
     assert len(dataset) == 3
     infos = [dataset.get_data_info(i) for i in range(3)]
-    assert [osp.relpath(i['img_path'], tmp_path)
-            for i in infos] == ['img/a.jpg', 'img/b.jpg', 'img/sub/c.jpg']
+    assert [osp.relpath(i['img_path'], tmp_path) for i in infos] == [
+        'img/a.jpg',
+        'img/b.jpg',
+        'img/sub/c.jpg',
+    ]
     assert osp.relpath(infos[2]['seg_map_path'], tmp_path) == 'ann/sub/c.png'
     assert infos[0]['label_map'] is None
     assert infos[0]['reduce_zero_label'] is False
@@ -61,31 +68,58 @@ def test_suffixes(tmp_path):
     os.makedirs(tmp_path / 'ann')
     cv2.imwrite(str(tmp_path / 'img' / 'x_left.png'), np.zeros((2, 2)))
     cv2.imwrite(str(tmp_path / 'img' / 'other.jpg'), np.zeros((2, 2)))
+    cv2.imwrite(str(tmp_path / 'ann' / 'x_gt.png'), np.zeros((2, 2)))
     dataset = build(tmp_path, img_suffix='_left.png', seg_map_suffix='_gt.png')
     assert len(dataset) == 1
     assert dataset.get_data_info(0)['seg_map_path'].endswith('ann/x_gt.png')
 
 
+def test_seg_map_suffix_matching_no_file_names_suffix_and_path(tmp_path):
+    make_tree(tmp_path)
+    with pytest.raises(
+        FileNotFoundError,
+        match=f'segmentation map {tmp_path}/ann/a_gt.png of image '
+        f'{tmp_path}/img/a.jpg does not exist: does seg_map_suffix '
+        f'"_gt.png" of ToyDataset match the files in {tmp_path}/ann',
+    ):
+        build(tmp_path, seg_map_suffix='_gt.png')
+
+
+def test_img_suffix_matching_no_file_names_suffix_and_folder(tmp_path):
+    make_tree(tmp_path)
+    with pytest.raises(
+        ValueError,
+        match=r'no image ending in "\.png" found for ToyDataset in '
+        f'{tmp_path}/img',
+    ):
+        build(tmp_path, img_suffix='.png')
+    (tmp_path / 'split.txt').write_text('a\n')
+    # a split names its samples; the suffix is checked through the map
+    with pytest.raises(FileNotFoundError, match='does seg_map_suffix'):
+        build(tmp_path, ann_file='split.txt', seg_map_suffix='.bmp')
+
+
 def test_missing_folders_and_empty_split_name_the_path(tmp_path):
     with pytest.raises(
-            FileNotFoundError,
-            match=f'image folder {tmp_path}/img does not exist'):
+        FileNotFoundError, match=f'image folder {tmp_path}/img does not exist'
+    ):
         build(tmp_path)
     os.makedirs(tmp_path / 'img')
     with pytest.raises(
-            ValueError,
-            match=r'no image ending in "\.jpg" found '
-            f'for ToyDataset in {tmp_path}/img'):
+        ValueError,
+        match=r'no image ending in "\.jpg" found '
+        f'for ToyDataset in {tmp_path}/img',
+    ):
         build(tmp_path)
     cv2.imwrite(str(tmp_path / 'img' / 'a.jpg'), np.zeros((2, 2)))
     with pytest.raises(
-            FileNotFoundError,
-            match=f'segmentation map folder '
-            f'{tmp_path}/ann does not exist'):
+        FileNotFoundError,
+        match=f'segmentation map folder {tmp_path}/ann does not exist',
+    ):
         build(tmp_path)
     with pytest.raises(
-            FileNotFoundError,
-            match=f'annotation file {tmp_path}/x.txt does not'):
+        FileNotFoundError, match=f'annotation file {tmp_path}/x.txt does not'
+    ):
         build(tmp_path, ann_file='x.txt')
 
 
@@ -110,11 +144,12 @@ def test_class_subset_label_map_and_palette(tmp_path):
 def test_subset_labels_through_the_pipeline(tmp_path):
     dataset = build(
         make_tree(tmp_path),
-        metainfo=dict(classes=('road', )),
+        metainfo=dict(classes=('road',)),
         pipeline=[
             dict(type='mmflow_ext.LoadAnnotations'),
-            dict(type='mmflow_ext.PackSegInputs')
-        ])
+            dict(type='mmflow_ext.PackSegInputs'),
+        ],
+    )
     gt = dataset[0]['data_samples'].gt_sem_seg.data
     assert gt.unique().tolist() == [0]  # raw 1 ('road') -> 0
 
@@ -122,13 +157,16 @@ def test_subset_labels_through_the_pipeline(tmp_path):
 def test_unknown_class_and_bad_palette(tmp_path):
     make_tree(tmp_path)
     with pytest.raises(
-            ValueError,
-            match=r"classes \['bus'\] of metainfo are "
-            r'not among the classes .* of ToyDataset\.METAINFO'):
+        ValueError,
+        match=r"classes \['bus'\] of metainfo are "
+        r'not among the classes .* of ToyDataset\.METAINFO',
+    ):
         build(tmp_path, metainfo=dict(classes=('car', 'bus')))
     with pytest.raises(
-            ValueError, match='palette of 1 colours does not fit '
-            'the 3 classes'):
+        ValueError,
+        match=r'metainfo "palette": palette of 1 colours does not fit '
+        r"the 3 classes \['sky', 'road', 'car'\]",
+    ):
         build(tmp_path, metainfo=dict(palette=[[1, 2, 3]]))
 
 
@@ -140,10 +178,13 @@ def test_missing_palette_is_seeded_and_leaves_global_state(tmp_path):
     dataset = BaseSegDataset(
         data_root=str(tmp_path),
         data_prefix=dict(img_path='img', seg_map_path='ann'),
-        metainfo=dict(classes=('a', 'b')))
+        metainfo=dict(classes=('a', 'b')),
+    )
     assert np.random.rand() == expected_next
-    assert dataset.metainfo['palette'] == np.random.RandomState(42).randint(
-        0, 255, size=(2, 3)).tolist()
+    assert (
+        dataset.metainfo['palette']
+        == np.random.RandomState(42).randint(0, 255, size=(2, 3)).tolist()
+    )
     assert dataset.metainfo['label_map'] is None
     # inference without the dataset picks the same colours
     assert fit_palette(('a', 'b'), None) == dataset.metainfo['palette']
@@ -155,7 +196,8 @@ def test_test_mode_needs_classes(tmp_path):
         BaseSegDataset(
             data_root=str(tmp_path),
             data_prefix=dict(img_path='img', seg_map_path='ann'),
-            test_mode=True)
+            test_mode=True,
+        )
 
 
 def test_lazy_init_indices_and_no_serialization(tmp_path):
@@ -174,19 +216,24 @@ def test_standard_layouts_are_registered(tmp_path):
     os.makedirs(tmp_path / 'img')
     os.makedirs(tmp_path / 'ann')
     cv2.imwrite(str(tmp_path / 'img' / 'x.jpg'), np.zeros((2, 2)))
+    cv2.imwrite(str(tmp_path / 'ann' / 'x.png'), np.zeros((2, 2)))
     with DefaultScope.overwrite_default_scope('mmflow_ext'):
         dataset = DATASETS.build(
             dict(
                 type='ADE20KDataset',
                 data_root=str(tmp_path),
-                data_prefix=dict(img_path='img', seg_map_path='ann')))
+                data_prefix=dict(img_path='img', seg_map_path='ann'),
+            )
+        )
     assert isinstance(dataset, ADE20KDataset)
     assert dataset.metainfo['reduce_zero_label'] is True
     assert dataset.get_data_info(0)['seg_map_path'].endswith('ann/x.png')
     city = CityscapesDataset(
         data_root=str(tmp_path),
         data_prefix=dict(img_path='img'),
-        lazy_init=True)
-    assert (city.img_suffix,
-            city.seg_map_suffix) == ('_leftImg8bit.png',
-                                     '_gtFine_labelTrainIds.png')
+        lazy_init=True,
+    )
+    assert (city.img_suffix, city.seg_map_suffix) == (
+        '_leftImg8bit.png',
+        '_gtFine_labelTrainIds.png',
+    )

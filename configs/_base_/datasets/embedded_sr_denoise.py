@@ -23,7 +23,9 @@ train_dataloader = dict(
         split='train',
         degradation='noisy',
         pipeline=train_pipeline,
-        **embedded_data))
+        **embedded_data,
+    ),
+)
 val_dataloader = dict(
     batch_size=4,
     num_workers=0,
@@ -37,7 +39,9 @@ val_dataloader = dict(
         degradation='noisy',
         test_mode=True,
         pipeline=val_pipeline,
-        **embedded_data))
+        **embedded_data,
+    ),
+)
 test_dataloader = val_dataloader
 
 val_evaluator = [dict(type='PSNR'), dict(type='SSIM'), dict(type='MAE')]

@@ -1,11 +1,13 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """``PackInputs``: pack editing pipeline results for the model."""
+
 from typing import List, Sequence, Union
 
 from mmcv.transforms import BaseTransform
 
 from mmflow_ext.registry import TRANSFORMS
-from mmflow_ext.structures.data_sample import DataSample, all_to_tensor
+from mmflow_ext.structures.data_sample import DataSample
+from mmflow_ext.structures.image_layout import all_to_tensor
 
 __all__ = ['PackInputs']
 
@@ -14,8 +16,9 @@ KeyArg = Union[str, Sequence[str]]
 
 def _as_key_list(name: str, keys: KeyArg) -> List[str]:
     if keys is None:
-        raise TypeError(f'PackInputs: {name} must be a key or a list of '
-                        'keys, got None')
+        raise TypeError(
+            f'PackInputs: {name} must be a key or a list of keys, got None'
+        )
     return [keys] if isinstance(keys, str) else list(keys)
 
 
@@ -56,7 +59,7 @@ class PackInputs(BaseTransform):
         self,
         keys: KeyArg = ('merged', 'img'),
         meta_keys: KeyArg = (),
-        data_keys: KeyArg = ()
+        data_keys: KeyArg = (),
     ) -> None:
         self.keys = _as_key_list('keys', keys)
         self.meta_keys = _as_key_list('meta_keys', meta_keys)
@@ -74,25 +77,25 @@ class PackInputs(BaseTransform):
         """
         inputs = {
             key: all_to_tensor(results[key])
-            for key in self.keys if results.get(key) is not None
+            for key in self.keys
+            if results.get(key) is not None
         }
         if len(inputs) == 1:
             inputs = next(iter(inputs.values()))
 
         explicit = set(self.meta_keys) | set(self.data_keys)
         sample = DataSample()
-        sample.set_predefined_data({
-            k: v
-            for k, v in results.items() if k not in explicit
-        })
+        sample.set_predefined_data(
+            {k: v for k, v in results.items() if k not in explicit}
+        )
         sample.set_metainfo(
-            {k: results[k]
-             for k in self.meta_keys if k in results})
+            {k: results[k] for k in self.meta_keys if k in results}
+        )
         sample.set_tensor_data(
-            {k: results[k]
-             for k in self.data_keys if k in results})
+            {k: results[k] for k in self.data_keys if k in results}
+        )
         return {'inputs': inputs, 'data_samples': sample}
 
     def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(keys={self.keys}, '
-                f'meta_keys={self.meta_keys}, data_keys={self.data_keys})')
+        """The class name alone, as MMagic's ``PackInputs`` prints."""
+        return self.__class__.__name__

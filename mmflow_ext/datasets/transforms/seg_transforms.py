@@ -5,7 +5,8 @@ class-ratio limit and ``PhotoMetricDistortion``.
 Random numbers are drawn from NumPy's global generator in the same order as
 MMSegmentation, so a seeded pipeline gives the same crops and colours.
 """
-from typing import Sequence, Tuple, Union
+
+from typing import Callable, Dict, Optional, Sequence, Tuple, Union
 
 import cv2
 import mmcv
@@ -18,6 +19,9 @@ from mmflow_ext.registry import TRANSFORMS
 __all__ = ['RandomCrop', 'PhotoMetricDistortion']
 
 CropBox = Tuple[int, int, int, int]
+#: every uint8 value, the domain of a lookup table
+_ALL_UINT8 = np.arange(256, dtype=np.uint8)
+_ALL_INT = _ALL_UINT8.astype(np.int64)
 
 _CROP_RETRIES = 10
 #: float32 histogram bins count exactly up to this many pixels
@@ -51,16 +55,19 @@ class RandomCrop(BaseTransform):
         ((4, 6, 3), (4, 6), (4, 6))
     """
 
-    def __init__(self,
-                 crop_size: Union[int, Tuple[int, int]],
-                 cat_max_ratio: float = 1.,
-                 ignore_index: int = 255) -> None:
+    def __init__(
+        self,
+        crop_size: Union[int, Tuple[int, int]],
+        cat_max_ratio: float = 1.0,
+        ignore_index: int = 255,
+    ) -> None:
         if not isinstance(crop_size, (tuple, list)):
             crop_size = (crop_size, crop_size)
         crop_size = tuple(crop_size)
         if len(crop_size) != 2 or min(crop_size) <= 0:
-            raise ValueError('crop_size must be a positive int or (h, w), '
-                             f'got {crop_size}')
+            raise ValueError(
+                f'crop_size must be a positive int or (h, w), got {crop_size}'
+            )
         self.crop_size = crop_size
         self.cat_max_ratio = cat_max_ratio
         self.ignore_index = ignore_index
@@ -85,12 +92,18 @@ class RandomCrop(BaseTransform):
         histogram (float32 bins, exact below 2**24 pixels), many times
         faster than sorting it with ``np.unique``.
         """
-        if (seg_map.dtype == np.uint8 and seg_map.ndim == 2
-                and seg_map.size < _EXACT_FLOAT32_COUNT):
+        if (
+            seg_map.dtype == np.uint8
+            and seg_map.ndim == 2
+            and seg_map.size < _EXACT_FLOAT32_COUNT
+        ):
             if seg_map.strides[0] < 0 or seg_map.strides[1] != 1:
                 seg_map = np.ascontiguousarray(seg_map)
-            counts = cv2.calcHist([seg_map], [0], None, [256],
-                                  [0, 256]).ravel().astype(np.int64)
+            counts = (
+                cv2.calcHist([seg_map], [0], None, [256], [0, 256])
+                .ravel()
+                .astype(np.int64)
+            )
             if 0 <= self.ignore_index < 256:
                 counts[int(self.ignore_index)] = 0
             return counts[counts > 0]
@@ -99,8 +112,10 @@ class RandomCrop(BaseTransform):
 
     def _balanced_enough(self, seg_map: np.ndarray) -> bool:
         counts = self._class_counts(seg_map)
-        return (len(counts) > 1
-                and counts.max() / counts.sum() < self.cat_max_ratio)
+        return (
+            len(counts) > 1
+            and counts.max() / counts.sum() < self.cat_max_ratio
+        )
 
     @cache_randomness
     def crop_bbox(self, results: dict) -> CropBox:
@@ -113,10 +128,11 @@ class RandomCrop(BaseTransform):
             tuple[int, int, int, int]: ``(y1, y2, x1, x2)``.
         """
         box = self._random_box(results['img'])
-        if self.cat_max_ratio < 1.:
+        if self.cat_max_ratio < 1.0:
             for _ in range(_CROP_RETRIES):
                 if self._balanced_enough(
-                        self.crop(results['gt_seg_map'], box)):
+                    self.crop(results['gt_seg_map'], box)
+                ):
                     break
                 box = self._random_box(results['img'])
         return box
@@ -139,20 +155,32 @@ class RandomCrop(BaseTransform):
         return results
 
     def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(crop_size={self.crop_size}, '
-                f'cat_max_ratio={self.cat_max_ratio}, '
-                f'ignore_index={self.ignore_index})')
+        """``RandomCrop(crop_size=(h, w))``, as MMSegmentation prints."""
+        return f'{self.__class__.__name__}(crop_size={self.crop_size})'
 
 
 @TRANSFORMS.register_module()
 class PhotoMetricDistortion(BaseTransform):
-    """Random brightness, contrast, saturation and hue of a BGR uint8 image.
+    """Random brightness, contrast, saturation and hue of a BGR image.
 
     Each change happens with probability 1/2; contrast comes either first
     or last (chosen at random):
 
     1. brightness, 2. contrast (mode 1), 3. saturation, 4. hue,
     5. contrast (mode 0).
+
+    A uint8 image takes a fast path with the same draws and bit-identical
+    output: every change is a function of one 8-bit value, so it is
+    tabulated once per call (with the very float32 arithmetic of
+    :meth:`convert`) and applied with ``cv2.LUT`` (``cv2.add`` for a plain
+    shift); brightness and contrast share one table, and an HSV channel is
+    changed in place. When only brightness and contrast are drawn, a view
+    with reversed row or column order (what ``RandomFlip`` hands over) is
+    processed in storage order and returned as the same kind of view,
+    without a copy to make it contiguous; before an HSV step it is turned
+    with ``cv2.flip`` (MMSegmentation's OpenCV calls copy it pixel by
+    pixel). The input is never written to. Other dtypes take the plain
+    float path.
 
     Required and modified key: ``img``.
 
@@ -172,60 +200,135 @@ class PhotoMetricDistortion(BaseTransform):
         dtype('uint8')
     """
 
-    def __init__(self,
-                 brightness_delta: int = 32,
-                 contrast_range: Sequence[float] = (0.5, 1.5),
-                 saturation_range: Sequence[float] = (0.5, 1.5),
-                 hue_delta: int = 18) -> None:
+    def __init__(
+        self,
+        brightness_delta: int = 32,
+        contrast_range: Sequence[float] = (0.5, 1.5),
+        saturation_range: Sequence[float] = (0.5, 1.5),
+        hue_delta: int = 18,
+    ) -> None:
         self.brightness_delta = brightness_delta
         self.contrast_lower, self.contrast_upper = contrast_range
         self.saturation_lower, self.saturation_upper = saturation_range
         self.hue_delta = hue_delta
 
     @staticmethod
-    def convert(img: np.ndarray,
-                alpha: float = 1.,
-                beta: float = 0.) -> np.ndarray:
+    def convert(
+        img: np.ndarray, alpha: float = 1.0, beta: float = 0.0
+    ) -> np.ndarray:
         """``img * alpha + beta`` clipped to ``[0, 255]``, as uint8."""
         out = img.astype(np.float32) * alpha + beta
         return np.clip(out, 0, 255).astype(np.uint8)
 
-    def brightness(self, img: np.ndarray) -> np.ndarray:
-        """Shift the brightness with probability 1/2."""
-        if np.random.randint(2):
-            return self.convert(
-                img,
-                beta=np.random.uniform(-self.brightness_delta,
-                                       self.brightness_delta))
-        return img
+    def _draws(self) -> Dict[str, Optional[float]]:
+        """Draw every parameter, in MMSegmentation's order.
 
-    def contrast(self, img: np.ndarray) -> np.ndarray:
-        """Scale the contrast with probability 1/2."""
-        if np.random.randint(2):
-            return self.convert(
-                img,
-                alpha=np.random.uniform(self.contrast_lower,
-                                        self.contrast_upper))
-        return img
+        Returns:
+            dict: ``brightness``, ``contrast_first``, ``saturation``,
+            ``hue`` and ``contrast_last``: the drawn value of each change,
+            or None where the change is off.
+        """
 
-    def saturation(self, img: np.ndarray) -> np.ndarray:
-        """Scale the saturation with probability 1/2."""
-        if np.random.randint(2):
+        def maybe(draw: Callable[[], float]) -> Optional[float]:
+            return draw() if np.random.randint(2) else None
+
+        def contrast() -> Optional[float]:
+            return maybe(
+                lambda: np.random.uniform(
+                    self.contrast_lower, self.contrast_upper
+                )
+            )
+
+        draws: Dict[str, Optional[float]] = dict(
+            contrast_first=None, contrast_last=None
+        )
+        draws['brightness'] = maybe(
+            lambda: np.random.uniform(
+                -self.brightness_delta, self.brightness_delta
+            )
+        )
+        first = np.random.randint(2) == 1
+        if first:
+            draws['contrast_first'] = contrast()
+        draws['saturation'] = maybe(
+            lambda: np.random.uniform(
+                self.saturation_lower, self.saturation_upper
+            )
+        )
+        draws['hue'] = maybe(
+            lambda: np.random.randint(-self.hue_delta, self.hue_delta)
+        )
+        if not first:
+            draws['contrast_last'] = contrast()
+        return draws
+
+    def _float_path(self, img: np.ndarray, draws: dict) -> np.ndarray:
+        """Apply ``draws`` with float arithmetic (any dtype)."""
+        if draws['brightness'] is not None:
+            img = self.convert(img, beta=draws['brightness'])
+        if draws['contrast_first'] is not None:
+            img = self.convert(img, alpha=draws['contrast_first'])
+        if draws['saturation'] is not None:
             hsv = mmcv.bgr2hsv(img)
             hsv[:, :, 1] = self.convert(
-                hsv[:, :, 1],
-                alpha=np.random.uniform(self.saturation_lower,
-                                        self.saturation_upper))
-            return mmcv.hsv2bgr(hsv)
+                hsv[:, :, 1], alpha=draws['saturation']
+            )
+            img = mmcv.hsv2bgr(hsv)
+        if draws['hue'] is not None:
+            hsv = mmcv.bgr2hsv(img)
+            hsv[:, :, 0] = (hsv[:, :, 0].astype(int) + draws['hue']) % 180
+            img = mmcv.hsv2bgr(hsv)
+        if draws['contrast_last'] is not None:
+            img = self.convert(img, alpha=draws['contrast_last'])
         return img
 
-    def hue(self, img: np.ndarray) -> np.ndarray:
-        """Rotate the hue with probability 1/2."""
-        if np.random.randint(2):
-            hsv = mmcv.bgr2hsv(img)
-            shift = np.random.randint(-self.hue_delta, self.hue_delta)
-            hsv[:, :, 0] = (hsv[:, :, 0].astype(int) + shift) % 180
-            return mmcv.hsv2bgr(hsv)
+    def _uint8_path(self, img: np.ndarray, draws: dict) -> np.ndarray:
+        """Apply ``draws`` to a uint8 image through lookup tables."""
+        view, index = _storage_order(img)
+        bgr_lut = _compose(
+            None
+            if draws['brightness'] is None
+            else self.convert(_ALL_UINT8, beta=draws['brightness']),
+            None
+            if draws['contrast_first'] is None
+            else self.convert(_ALL_UINT8, alpha=draws['contrast_first']),
+        )
+        last_lut = (
+            None
+            if draws['contrast_last'] is None
+            else self.convert(_ALL_UINT8, alpha=draws['contrast_last'])
+        )
+        hsv_steps = []
+        if draws['saturation'] is not None:
+            hsv_steps.append(
+                (1, self.convert(_ALL_UINT8, alpha=draws['saturation']))
+            )
+        if draws['hue'] is not None:
+            hue_lut = (np.arange(256) + draws['hue']) % 180
+            hsv_steps.append((0, hue_lut.astype(np.uint8)))
+        if not hsv_steps:  # one table, in storage order
+            return _apply_table(view, _compose(bgr_lut, last_lut))[index]
+        # OpenCV's 8-bit HSV conversions may round a pixel differently in
+        # the vector loop and in the tail of a row, so each cvtColor must
+        # see the layout MMSegmentation's sees: the input itself, or a
+        # contiguous array in the input's orientation. At most two new
+        # buffers, ``out`` (BGR) and ``hsv``, serve every step.
+        out = None
+        if bgr_lut is not None:
+            out = img = _apply_table(view, bgr_lut)
+        flip_code = _flip_code(index)
+        if flip_code is not None:
+            out = img = cv2.flip(
+                view if out is None else out, flip_code, dst=out
+            )
+        hsv = None
+        for channel, lut in hsv_steps:
+            hsv = cv2.cvtColor(img, cv2.COLOR_BGR2HSV, dst=hsv)
+            plane = cv2.extractChannel(hsv, channel)
+            cv2.insertChannel(cv2.LUT(plane, lut, dst=plane), hsv, channel)
+            out = img = cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR, dst=out)
+        if last_lut is not None:
+            img = _apply_table(img, last_lut, dst=out)
         return img
 
     def transform(self, results: dict) -> dict:
@@ -235,23 +338,78 @@ class PhotoMetricDistortion(BaseTransform):
             results (dict): The sample.
 
         Returns:
-            dict: The sample with the distorted image.
+            dict: The sample with the distorted image (the input array
+            itself when no change was drawn; it is never written to).
         """
-        img = self.brightness(results['img'])
-        contrast_first = np.random.randint(2)
-        if contrast_first == 1:
-            img = self.contrast(img)
-        img = self.saturation(img)
-        img = self.hue(img)
-        if contrast_first == 0:
-            img = self.contrast(img)
-        results['img'] = img
+        img = results['img']
+        draws = self._draws()
+        if all(value is None for value in draws.values()):
+            return results
+        if img.dtype == np.uint8 and img.size:
+            results['img'] = self._uint8_path(img, draws)
+        else:
+            results['img'] = self._float_path(img, draws)
         return results
 
     def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}('
-                f'brightness_delta={self.brightness_delta}, '
-                f'contrast_range=({self.contrast_lower}, '
-                f'{self.contrast_upper}), '
-                f'saturation_range=({self.saturation_lower}, '
-                f'{self.saturation_upper}), hue_delta={self.hue_delta})')
+        return (
+            f'{self.__class__.__name__}('
+            f'brightness_delta={self.brightness_delta}, '
+            f'contrast_range=({self.contrast_lower}, '
+            f'{self.contrast_upper}), '
+            f'saturation_range=({self.saturation_lower}, '
+            f'{self.saturation_upper}), hue_delta={self.hue_delta})'
+        )
+
+
+def _compose(
+    first: Optional[np.ndarray], then: Optional[np.ndarray]
+) -> Optional[np.ndarray]:
+    """The lookup table of ``first`` followed by ``then`` (None: none)."""
+    if first is None or then is None:
+        return then if first is None else first
+    return then[first]
+
+
+def _apply_table(
+    img: np.ndarray, lut: np.ndarray, dst: Optional[np.ndarray] = None
+) -> np.ndarray:
+    """``lut[img]``, into ``dst`` when given (it may be ``img``).
+
+    A table that is a saturating shift by a whole number (brightness
+    alone) is applied with ``cv2.add``, several times faster than
+    ``cv2.LUT``; the check over all 256 values makes both exact.
+    """
+    if img.ndim == 3 and img.shape[2] == 1:  # OpenCV would drop the axis
+        return np.take(lut, img, out=dst)
+    shift = int(lut[128]) - 128
+    if (img.ndim == 2 or img.shape[2] <= 4) and np.array_equal(
+        lut, np.clip(_ALL_INT + shift, 0, 255)
+    ):
+        return cv2.add(img, (shift,) * 4, dst=dst)
+    return cv2.LUT(img, lut, dst=dst)
+
+
+def _storage_order(img: np.ndarray) -> Tuple[np.ndarray, tuple]:
+    """``img`` with its row and column axes in storage order.
+
+    Returns:
+        tuple: The view with non-negative row and column strides, and the
+        index that gives back the original orientation of any per-pixel
+        result of it (``img`` equals ``view[index]``).
+    """
+    index = tuple(
+        slice(None, None, -1) if axis < 2 and stride < 0 else slice(None)
+        for axis, stride in enumerate(img.strides)
+    )
+    return img[index], index
+
+
+def _flip_code(index: tuple) -> Optional[int]:
+    """``cv2.flip``'s code undoing the reversals of ``_storage_order``."""
+    rows, cols = (axis.step == -1 for axis in index[:2])
+    if rows and cols:
+        return -1
+    if rows or cols:
+        return 0 if rows else 1
+    return None

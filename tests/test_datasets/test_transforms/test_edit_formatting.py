@@ -13,7 +13,8 @@ def _results(**extra):
         gt=np.ones((4, 4, 3), np.uint8),
         gt_path='gt.png',
         img_path='img.png',
-        ori_gt_shape=(4, 4, 3))
+        ori_gt_shape=(4, 4, 3),
+    )
     results.update(extra)
     return results
 
@@ -24,7 +25,8 @@ def test_one_key_gives_a_tensor_and_maps_the_rest():
     assert isinstance(sample, DataSample)
     assert torch.equal(
         inputs,
-        torch.arange(12, dtype=torch.uint8).reshape(2, 2, 3).permute(2, 0, 1))
+        torch.arange(12, dtype=torch.uint8).reshape(2, 2, 3).permute(2, 0, 1),
+    )
     assert set(sample.keys()) == {'gt_img'}
     assert 'img' not in sample
     assert sample.gt_path == 'gt.png' and sample.img_path == 'img.png'
@@ -37,8 +39,9 @@ def test_several_keys_give_a_dict_and_none_gives_empty_dict():
     assert sorted(inputs) == ['img', 'merged']
     assert inputs['merged'].shape == (3, 4, 4)
     assert PackInputs(keys='noise')(_results())['inputs'] == {}
-    assert PackInputs(keys=['img', 'noise'])(
-        _results(noise=None))['inputs'].shape == (3, 2, 2)
+    assert PackInputs(keys=['img', 'noise'])(_results(noise=None))[
+        'inputs'
+    ].shape == (3, 2, 2)
 
 
 def test_meta_and_data_keys():
@@ -49,3 +52,12 @@ def test_meta_and_data_keys():
     assert sample.gt.shape == (3, 4, 4)
     with pytest.raises(TypeError, match='keys must be a key or a list'):
         PackInputs(keys=None)
+
+
+def test_repr_is_mmagics():
+    assert repr(PackInputs(keys='img', meta_keys=['a'])) == 'PackInputs'
+    formatting = pytest.importorskip('mmagic.datasets.transforms.formatting')
+    for kwargs in (dict(), dict(keys='img', meta_keys=['a'], data_keys='b')):
+        assert repr(PackInputs(**kwargs)) == repr(
+            formatting.PackInputs(**kwargs)
+        )
