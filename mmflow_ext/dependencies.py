@@ -4,12 +4,13 @@
 Only a lower bound is enforced: newer releases are accepted, so that an
 upgrade of mmcv or torch never locks users out.
 """
+
 from importlib import metadata
 from typing import Dict, Optional, Sequence
 
 #: package import name -> (distribution names that provide it, minimum)
 MINIMUM_VERSIONS: Dict[str, tuple] = {
-    'torch': (('torch', ), '2.5.0'),
+    'torch': (('torch',), '2.5.0'),
     'mmengine': (('mmengine', 'mmengine-lite'), '0.10.0'),
     'mmcv': (('mmcv', 'mmcv-lite'), '2.0.0'),
 }
@@ -72,17 +73,20 @@ def check_dependencies(minimums: Optional[Dict[str, tuple]] = None) -> None:
     Raises:
         ImportError: Names the package, the version found and the minimum.
     """
-    for package, (dist_names, minimum) in (minimums
-                                           or MINIMUM_VERSIONS).items():
+    for package, (dist_names, minimum) in (
+        minimums or MINIMUM_VERSIONS
+    ).items():
         found = installed_version(dist_names)
         wanted = ' or '.join(dist_names)
         if found is None:
             raise ImportError(
                 f'mmflow_ext needs {package} >= {minimum}, but no '
                 f'distribution of it ({wanted}) is installed. Install it '
-                f'with `pip install "{dist_names[-1]}>={minimum}"`.')
+                f'with `pip install "{dist_names[-1]}>={minimum}"`.'
+            )
         if version_tuple(found) < version_tuple(minimum):
             raise ImportError(
                 f'mmflow_ext needs {package} >= {minimum}, but found '
                 f'{package} {found}. Upgrade it with '
-                f'`pip install -U "{dist_names[-1]}>={minimum}"`.')
+                f'`pip install -U "{dist_names[-1]}>={minimum}"`.'
+            )

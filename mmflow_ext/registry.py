@@ -10,6 +10,7 @@ MMEngine's own types resolve under our scope too.
 A type that is not found raises a :class:`KeyError` that names the registry,
 the scope and the closest registered names.
 """
+
 import difflib
 from typing import Any, List, Optional
 
@@ -24,21 +25,24 @@ from mmengine.registry import LOOPS as MMENGINE_LOOPS
 from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODEL_WRAPPERS as MMENGINE_MODEL_WRAPPERS
 from mmengine.registry import MODELS as MMENGINE_MODELS
-from mmengine.registry import \
-    OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS
+from mmengine.registry import (
+    OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS,
+)
 from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
 from mmengine.registry import OPTIMIZERS as MMENGINE_OPTIMIZERS
 from mmengine.registry import PARAM_SCHEDULERS as MMENGINE_PARAM_SCHEDULERS
-from mmengine.registry import \
-    RUNNER_CONSTRUCTORS as MMENGINE_RUNNER_CONSTRUCTORS
+from mmengine.registry import (
+    RUNNER_CONSTRUCTORS as MMENGINE_RUNNER_CONSTRUCTORS,
+)
 from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
 from mmengine.registry import STRATEGIES as MMENGINE_STRATEGIES
 from mmengine.registry import TASK_UTILS as MMENGINE_TASK_UTILS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
 from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
-from mmengine.registry import \
-    WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS
+from mmengine.registry import (
+    WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS,
+)
 from mmengine.registry import Registry
 
 SCOPE = 'mmflow_ext'
@@ -84,23 +88,30 @@ class SuggestingRegistry(Registry):
         if obj is None and isinstance(key, str):
             _, name = self.split_scope_key(key)
             close = difflib.get_close_matches(
-                name, self.available_names(), n=5, cutoff=0.6)
-            hint = (f'Did you mean: {", ".join(close)}?'
-                    if close else 'No registered name is close to it.')
+                name, self.available_names(), n=5, cutoff=0.6
+            )
+            hint = (
+                f'Did you mean: {", ".join(close)}?'
+                if close
+                else 'No registered name is close to it.'
+            )
             raise KeyError(
                 f'"{key}" is not registered in the "{self.name}" registry '
-                f'of scope "{self.scope}" (nor in its parents). {hint}')
+                f'of scope "{self.scope}" (nor in its parents). {hint}'
+            )
         return obj
 
 
 def _child(parent: Registry, locations: List[str]) -> SuggestingRegistry:
     return SuggestingRegistry(
-        parent.name, parent=parent, scope=SCOPE, locations=locations)
+        parent.name, parent=parent, scope=SCOPE, locations=locations
+    )
 
 
 RUNNERS = _child(MMENGINE_RUNNERS, ['mmflow_ext.engine'])
-RUNNER_CONSTRUCTORS = _child(MMENGINE_RUNNER_CONSTRUCTORS,
-                             ['mmflow_ext.engine'])
+RUNNER_CONSTRUCTORS = _child(
+    MMENGINE_RUNNER_CONSTRUCTORS, ['mmflow_ext.engine']
+)
 LOOPS = _child(MMENGINE_LOOPS, ['mmflow_ext.engine'])
 HOOKS = _child(MMENGINE_HOOKS, ['mmflow_ext.engine'])
 STRATEGIES = _child(MMENGINE_STRATEGIES, ['mmflow_ext.engine'])
@@ -109,12 +120,14 @@ DATA_SAMPLERS = _child(MMENGINE_DATA_SAMPLERS, ['mmflow_ext.datasets'])
 TRANSFORMS = _child(MMENGINE_TRANSFORMS, ['mmflow_ext.datasets.transforms'])
 MODELS = _child(MMENGINE_MODELS, ['mmflow_ext.models'])
 MODEL_WRAPPERS = _child(MMENGINE_MODEL_WRAPPERS, ['mmflow_ext.models'])
-WEIGHT_INITIALIZERS = _child(MMENGINE_WEIGHT_INITIALIZERS,
-                             ['mmflow_ext.models'])
+WEIGHT_INITIALIZERS = _child(
+    MMENGINE_WEIGHT_INITIALIZERS, ['mmflow_ext.models']
+)
 OPTIMIZERS = _child(MMENGINE_OPTIMIZERS, ['mmflow_ext.engine'])
 OPTIM_WRAPPERS = _child(MMENGINE_OPTIM_WRAPPERS, ['mmflow_ext.engine'])
-OPTIM_WRAPPER_CONSTRUCTORS = _child(MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS,
-                                    ['mmflow_ext.engine'])
+OPTIM_WRAPPER_CONSTRUCTORS = _child(
+    MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS, ['mmflow_ext.engine']
+)
 PARAM_SCHEDULERS = _child(MMENGINE_PARAM_SCHEDULERS, ['mmflow_ext.engine'])
 METRICS = _child(MMENGINE_METRICS, ['mmflow_ext.evaluation'])
 EVALUATOR = _child(MMENGINE_EVALUATOR, ['mmflow_ext.evaluation'])

@@ -1,12 +1,19 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
-"""Shared fixtures: run Python in a fresh subprocess, and the toy task."""
+"""Shared fixtures: run Python in a fresh subprocess, the toy task, and the
+differential checks of our networks against the upstream packages (run where
+``mmseg``/``mmagic`` import, e.g. the reference environment)."""
+
 import os
 import os.path as osp
+import socket
 import subprocess
 import sys
-from typing import List, Optional
+from typing import Callable, List, Optional, Sequence
 
 import pytest
+import torch
+import torch.nn as nn
+from mmengine.registry import DefaultScope
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TOY_DIR = osp.join(REPO_ROOT, 'tests', 'data', 'toy')
@@ -23,9 +30,9 @@ def subprocess_env(extra_paths: Optional[List[str]] = None) -> dict:
     return env
 
 
-def run_python(code: str,
-               cwd: Optional[str] = None,
-               timeout: int = 300) -> subprocess.CompletedProcess:
+def run_python(
+    code: str, cwd: Optional[str] = None, timeout: int = 300
+) -> subprocess.CompletedProcess:
     """Run ``code`` in a fresh interpreter and return the finished process.
 
     Args:
@@ -36,17 +43,19 @@ def run_python(code: str,
     Returns:
         subprocess.CompletedProcess: With text ``stdout`` and ``stderr``.
     """
-    return subprocess.run([sys.executable, '-c', code],
-                          cwd=cwd,
-                          env=subprocess_env([TOY_DIR]),
-                          capture_output=True,
-                          text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, '-c', code],
+        cwd=cwd,
+        env=subprocess_env([TOY_DIR]),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
-def run_tool(args: List[str],
-             cwd: Optional[str] = None,
-             timeout: int = 600) -> subprocess.CompletedProcess:
+def run_tool(
+    args: List[str], cwd: Optional[str] = None, timeout: int = 600
+) -> subprocess.CompletedProcess:
     """Run a command (``tools/*.py``, ``torchrun``) with the toy modules
     importable."""
     return subprocess.run(
@@ -55,10 +64,88 @@ def run_tool(args: List[str],
         env=subprocess_env([TOY_DIR]),
         capture_output=True,
         text=True,
-        timeout=timeout)
+        timeout=timeout,
+    )
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now (for ``--master_port``; fixed
+    ports collide between test runs)."""
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
 
 
 @pytest.fixture
 def python_runner():
     """The :func:`run_python` helper."""
     return run_python
+
+
+def randomized_state(module: nn.Module, seed: int = 0) -> dict:
+    """The module's state dict with every float entry redrawn (variances
+    positive), so that zero- or one-initialized weights and fresh
+    batch-norm statistics cannot hide a wiring difference."""
+    generator = torch.Generator().manual_seed(seed)
+    state = {}
+    for key, value in module.state_dict().items():
+        if value.is_floating_point():
+            drawn = torch.randn(value.shape, generator=generator) * 0.2
+            value = (
+                drawn.abs() + 0.5
+                if key.endswith('running_var')
+                else (drawn.to(value.dtype))
+            )
+        state[key] = value
+    return state
+
+
+@pytest.fixture(name='randomized_state')
+def randomized_state_fixture() -> Callable:
+    """:func:`randomized_state` as a fixture."""
+    return randomized_state
+
+
+def _flat(out) -> Sequence[torch.Tensor]:
+    return [out] if isinstance(out, torch.Tensor) else list(out)
+
+
+@pytest.fixture
+def assert_upstream_parity() -> Callable:
+    """``check(upstream_registry, ours_registry, cfg, *inputs)``: builds
+    both networks from ``cfg``, copies upstream's (randomized) state into
+    ours with ``strict=True`` and asserts equal parameter counts and equal
+    eval-mode outputs. Returns ``(upstream, ours)``."""
+
+    def check(
+        upstream_registry, ours_registry, cfg: dict, *inputs, atol: float = 0.0
+    ):
+        with DefaultScope.overwrite_default_scope(upstream_registry.scope):
+            upstream = upstream_registry.build(dict(cfg))
+        with DefaultScope.overwrite_default_scope(ours_registry.scope):
+            ours = ours_registry.build(dict(cfg))
+        state = randomized_state(upstream)
+        upstream.load_state_dict(state, strict=True)
+        ours.load_state_dict(state, strict=True)
+        # same keys in the same order (optimizer states follow it)
+        assert list(ours.state_dict()) == list(state)
+        assert [n for n, _ in ours.named_parameters()] == [
+            n for n, _ in upstream.named_parameters()
+        ]
+        count = sum(p.numel() for p in upstream.parameters())
+        assert sum(p.numel() for p in ours.parameters()) == count
+        upstream.eval()
+        ours.eval()
+        with torch.no_grad():
+            expected = _flat(upstream(*inputs))
+            got = _flat(ours(*inputs))
+        assert len(got) == len(expected)
+        for a, b in zip(got, expected):
+            assert a.shape == b.shape
+            if atol:
+                torch.testing.assert_close(a, b, rtol=0, atol=atol)
+            else:
+                assert torch.equal(a, b), (a - b).abs().max()
+        return upstream, ours
+
+    return check

@@ -1,5 +1,6 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """setup.py: the mmcv flavour chosen at build time, and the requirements."""
+
 import importlib.util
 import os.path as osp
 
@@ -10,7 +11,8 @@ from conftest import REPO_ROOT
 @pytest.fixture(scope='module')
 def setup_module():
     spec = importlib.util.spec_from_file_location(
-        'mmflow_ext_setup', osp.join(REPO_ROOT, 'setup.py'))
+        'mmflow_ext_setup', osp.join(REPO_ROOT, 'setup.py')
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)  # setup() only runs as __main__
     return module
@@ -19,8 +21,9 @@ def setup_module():
 def fake_distribution(folder, name: str, version: str) -> None:
     info = folder / f'{name}-{version}.dist-info'
     info.mkdir(parents=True)
-    (info / 'METADATA'
-     ).write_text(f'Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n')
+    (info / 'METADATA').write_text(
+        f'Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n'
+    )
 
 
 def test_full_mmcv_present_keeps_mmcv(setup_module, tmp_path):

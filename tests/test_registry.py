@@ -1,6 +1,7 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """Registry resolution, each case in a fresh interpreter so that nothing a
 previous test imported can make it pass."""
+
 import textwrap
 
 import pytest
@@ -16,7 +17,8 @@ def check(python_runner, code: str) -> str:
 
 def test_default_scope_builds_without_importing_the_package(python_runner):
     out = check(
-        python_runner, """
+        python_runner,
+        """
         import sys
         from mmengine.registry import MODELS, TRANSFORMS, init_default_scope
         init_default_scope('mmflow_ext')
@@ -25,16 +27,18 @@ def test_default_scope_builds_without_importing_the_package(python_runner):
         pre = MODELS.build(dict(type='SegDataPreProcessor', mean=[0, 0, 0],
                                 std=[1, 1, 1]))
         print(type(pack).__module__, type(pre).__module__)
-        """)
+        """,
+    )
     assert out.split() == [
         'mmflow_ext.datasets.transforms.seg_formatting',
-        'mmflow_ext.models.data_preprocessors.seg_data_preprocessor'
+        'mmflow_ext.models.data_preprocessors.seg_data_preprocessor',
     ]
 
 
 def test_runner_config_with_default_scope_only(python_runner):
     out = check(
-        python_runner, """
+        python_runner,
+        """
         import sys
         from mmengine.config import Config
         from mmengine.registry import METRICS, init_default_scope
@@ -43,24 +47,28 @@ def test_runner_config_with_default_scope_only(python_runner):
         init_default_scope(cfg.default_scope)
         metric = METRICS.build(cfg.metric)
         print(type(metric).__name__, 'mmflow_ext' in sys.modules)
-        """)
+        """,
+    )
     assert out.split() == ['IoUMetric', 'True']
 
 
 def test_prefixed_type_from_another_scope(python_runner):
     out = check(
-        python_runner, """
+        python_runner,
+        """
         from mmengine.registry import METRICS, init_default_scope
         init_default_scope('mmengine')
         metric = METRICS.build(dict(type='mmflow_ext.IoUMetric'))
         print(type(metric).__module__)
-        """)
+        """,
+    )
     assert out.strip() == 'mmflow_ext.evaluation.metrics.iou_metric'
 
 
 def test_mmcv_and_mmengine_types_resolve_under_our_scope(python_runner):
     out = check(
-        python_runner, """
+        python_runner,
+        """
         from mmengine.registry import (HOOKS, OPTIM_WRAPPERS, TRANSFORMS,
                                        init_default_scope)
         import torch
@@ -76,24 +84,31 @@ def test_mmcv_and_mmengine_types_resolve_under_our_scope(python_runner):
                                        default_args=dict(optimizer=opt))
         names.append(type(wrapper).__name__)
         print(' '.join(names))
-        """)
+        """,
+    )
     assert out.split() == [
-        'LoadImageFromFile', 'RandomFlip', 'Resize', 'CheckpointHook',
-        'OptimWrapper'
+        'LoadImageFromFile',
+        'RandomFlip',
+        'Resize',
+        'CheckpointHook',
+        'OptimWrapper',
     ]
 
 
-@pytest.mark.parametrize('misspelt,suggestion',
-                         [('PackSegInput', 'PackSegInputs'),
-                          ('RandomFlp', 'RandomFlip')])
+@pytest.mark.parametrize(
+    'misspelt,suggestion',
+    [('PackSegInput', 'PackSegInputs'), ('RandomFlp', 'RandomFlip')],
+)
 def test_misspelt_type_names_registry_scope_and_close_names(
-        python_runner, misspelt, suggestion):
+    python_runner, misspelt, suggestion
+):
     result = python_runner(
         textwrap.dedent(f"""
         from mmengine.registry import TRANSFORMS, init_default_scope
         init_default_scope('mmflow_ext')
         TRANSFORMS.build(dict(type='{misspelt}'))
-        """))
+        """)
+    )
     assert result.returncode != 0
     last_line = result.stderr.strip().splitlines()[-1]
     assert 'KeyError' in last_line

@@ -8,14 +8,19 @@ Examples::
     python tools/train.py CONFIG --resume work_dirs/x/iter_400.pth
     torchrun --nproc_per_node=2 tools/train.py CONFIG --launcher pytorch
 """
+
 import argparse
 
 from mmengine.config import Config
 
-import mmflow_ext  # noqa: F401  (version checks and compat fixes)
-from mmflow_ext.engine.tool_args import (add_runner_arguments,
-                                         apply_environment, build_runner,
-                                         load_runner_config)
+import mmflow_ext  # noqa: F401  (version checks)
+from mmflow_ext.engine.hooks import name_collective_timeouts
+from mmflow_ext.engine.tool_args import (
+    add_runner_arguments,
+    apply_environment,
+    build_runner,
+    load_runner_config,
+)
 
 
 def parse_args() -> argparse.Namespace:
@@ -27,11 +32,13 @@ def parse_args() -> argparse.Namespace:
         type=str,
         const='auto',
         help='resume from the given checkpoint, or from the latest one in '
-        'the work dir when no path is given')
+        'the work dir when no path is given',
+    )
     parser.add_argument(
         '--amp',
         action='store_true',
-        help='enable automatic mixed precision training (needs a CUDA GPU)')
+        help='enable automatic mixed precision training (needs a CUDA GPU)',
+    )
     add_runner_arguments(parser)
     return parser.parse_args()
 
@@ -48,11 +55,13 @@ def build_config(args: argparse.Namespace) -> Config:
     cfg = load_runner_config(args)
     if args.amp:
         import torch
+
         if not torch.cuda.is_available():
             raise SystemExit(
                 'error: --amp needs a CUDA GPU, and none is available on '
                 'this machine (torch.cuda.is_available() is False). Train '
-                'without --amp.')
+                'without --amp.'
+            )
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if args.resume == 'auto':
@@ -67,7 +76,9 @@ def build_config(args: argparse.Namespace) -> Config:
 def main() -> None:
     args = parse_args()
     apply_environment(args)
-    build_runner(build_config(args)).train()
+    runner = build_runner(build_config(args))
+    with name_collective_timeouts(runner):
+        runner.train()
 
 
 if __name__ == '__main__':

@@ -1,6 +1,7 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """``init_model`` and ``inference_model`` for segmentors and editing
 models."""
+
 import contextlib
 import copy
 import os
@@ -12,11 +13,16 @@ from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.model import BaseModel
 from mmengine.registry import DefaultScope
-from mmengine.runner import load_checkpoint
+from mmengine.runner.checkpoint import _load_checkpoint_to_model
 from mmengine.structures import BaseDataElement
 
-from mmflow_ext.compat import trusted_checkpoints
+from mmflow_ext.compat import (
+    check_fits,
+    load_checkpoint_file,
+    trusted_checkpoints,
+)
 from mmflow_ext.registry import MODELS, SCOPE
+
 from .dataset_meta import dataset_meta_from_config
 from .pipeline import INPUT_KEY, find_test_pipeline, inference_pipeline
 
@@ -36,7 +42,8 @@ def registry_scope(cfg: Config) -> Iterator[None]:
         cfg (Config): A model config.
     """
     with DefaultScope.overwrite_default_scope(
-            cfg.get('default_scope') or SCOPE):
+        cfg.get('default_scope') or SCOPE
+    ):
         yield
 
 
@@ -45,22 +52,29 @@ def _load_config(config: ConfigInput) -> Config:
         return copy.deepcopy(config)
     if isinstance(config, (str, os.PathLike)):
         return Config.fromfile(os.fspath(config))
-    raise TypeError('config must be a file path or an mmengine Config, got '
-                    f'{type(config).__name__}')
+    raise TypeError(
+        'config must be a file path or an mmengine Config, got '
+        f'{type(config).__name__}'
+    )
 
 
-def init_model(config: ConfigInput,
-               checkpoint: Optional[str] = None,
-               device: Union[str, torch.device] = 'cpu',
-               cfg_options: Optional[dict] = None,
-               trust_checkpoint: bool = False) -> BaseModel:
+def init_model(
+    config: ConfigInput,
+    checkpoint: Optional[str] = None,
+    device: Union[str, torch.device] = 'cpu',
+    cfg_options: Optional[dict] = None,
+    trust_checkpoint: bool = False,
+    allow_partial_load: bool = False,
+) -> BaseModel:
     """Build a model from its config for inference, optionally with
     weights.
 
-    The checkpoint is read by MMEngine's :func:`load_checkpoint` through
-    the secure loader of :mod:`mmflow_ext.compat`: a file that would need
-    arbitrary Python objects to unpickle is refused unless
-    ``trust_checkpoint`` is True. The model gets ``cfg`` (the config) and
+    The checkpoint is read by the secure loader of :mod:`mmflow_ext.compat`
+    (:func:`~mmflow_ext.compat.load_checkpoint_file`): a file that would
+    need arbitrary Python objects to unpickle is refused unless
+    ``trust_checkpoint`` is True, and no text from it is ever executed. Its
+    tensors must fit the model exactly (same keys, same shapes) unless
+    ``allow_partial_load`` is True. The model gets ``cfg`` (the config) and
     ``dataset_meta`` (from the checkpoint's ``meta['dataset_meta']``, else
     from the config's test dataset, see
     :func:`~mmflow_ext.apis.dataset_meta.dataset_meta_from_config`), and is
@@ -79,6 +93,9 @@ def init_model(config: ConfigInput,
         trust_checkpoint (bool): Allow a checkpoint that carries arbitrary
             Python objects (only for files whose origin you trust).
             Defaults to False.
+        allow_partial_load (bool): Load only the tensors that fit; the
+            others keep their initial values (MMEngine's behaviour).
+            Defaults to False.
 
     Returns:
         BaseModel: The model, in eval mode.
@@ -87,22 +104,31 @@ def init_model(config: ConfigInput,
         KeyError: When the config has no ``model``.
         mmflow_ext.compat.UnsafeCheckpointError: When the checkpoint needs
             code to load and ``trust_checkpoint`` is False.
+        ValueError: When the checkpoint does not fit the model and
+            ``allow_partial_load`` is False; the message names the missing,
+            unexpected and mismatched keys.
     """
     cfg = _load_config(config)
     if cfg_options is not None:
         cfg.merge_from_dict(cfg_options)
     if 'model' not in cfg:
-        raise KeyError(f'the config {cfg.filename or "<Config>"} has no '
-                       '"model" to build')
+        raise KeyError(
+            f'the config {cfg.filename or "<Config>"} has no "model" to build'
+        )
     with registry_scope(cfg):
         model = MODELS.build(cfg.model)
         dataset_meta = None
         if checkpoint is not None:
             trust = (
                 trusted_checkpoints()
-                if trust_checkpoint else contextlib.nullcontext())
+                if trust_checkpoint
+                else contextlib.nullcontext()
+            )
             with trust:
-                loaded = load_checkpoint(model, checkpoint, map_location='cpu')
+                loaded = load_checkpoint_file(checkpoint, map_location='cpu')
+            if not allow_partial_load:
+                check_fits(model, loaded, checkpoint)
+            _load_checkpoint_to_model(model, loaded)
             meta = loaded.get('meta') if isinstance(loaded, dict) else None
             if isinstance(meta, dict):
                 dataset_meta = meta.get('dataset_meta')
@@ -119,14 +145,20 @@ def _check_image(image: ImageInput, index: int) -> None:
     if isinstance(image, (str, os.PathLike)):
         return
     if not isinstance(image, np.ndarray):
-        raise TypeError(f'images[{index}] must be a file path or an H×W×C '
-                        f'BGR uint8 array, got {type(image).__name__}')
-    if image.dtype != np.uint8 or image.ndim not in (2, 3) or (
-            image.ndim == 3 and image.shape[2] not in (1, 3, 4)):
+        raise TypeError(
+            f'images[{index}] must be a file path or an H×W×C '
+            f'BGR uint8 array, got {type(image).__name__}'
+        )
+    if (
+        image.dtype != np.uint8
+        or image.ndim not in (2, 3)
+        or (image.ndim == 3 and image.shape[2] not in (1, 3, 4))
+    ):
         raise ValueError(
             f'images[{index}] must be an H×W×C BGR uint8 array (C = 1, 3 or '
             f'4) or an H×W gray one, got {image.dtype} of shape '
-            f'{image.shape}')
+            f'{image.shape}'
+        )
 
 
 def _prepare(model: BaseModel, images: Sequence[ImageInput]) -> List[dict]:
@@ -135,7 +167,8 @@ def _prepare(model: BaseModel, images: Sequence[ImageInput]) -> List[dict]:
     if cfg is None:
         raise AttributeError(
             'the model has no "cfg" to build the inference pipeline from; '
-            'create it with mmflow_ext.apis.init_model or set model.cfg')
+            'create it with mmflow_ext.apis.init_model or set model.cfg'
+        )
     test_pipeline = find_test_pipeline(cfg)
     pipelines = {}
     packed = []
@@ -145,17 +178,19 @@ def _prepare(model: BaseModel, images: Sequence[ImageInput]) -> List[dict]:
             from_array = isinstance(image, np.ndarray)
             if from_array not in pipelines:
                 pipelines[from_array] = Compose(
-                    inference_pipeline(test_pipeline, from_array))
-            results = ({
-                INPUT_KEY: image
-            } if from_array else {
-                f'{INPUT_KEY}_path': os.fspath(image)
-            })
+                    inference_pipeline(test_pipeline, from_array)
+                )
+            results = (
+                {INPUT_KEY: image}
+                if from_array
+                else {f'{INPUT_KEY}_path': os.fspath(image)}
+            )
             sample = pipelines[from_array](results)
             if sample is None:
                 raise ValueError(
                     f'images[{index}]: the inference pipeline dropped the '
-                    'image (unreadable or filtered out)')
+                    'image (unreadable or filtered out)'
+                )
             packed.append(sample)
     return packed
 
@@ -163,7 +198,7 @@ def _prepare(model: BaseModel, images: Sequence[ImageInput]) -> List[dict]:
 def inference_model(
     model: BaseModel,
     images: Union[ImageInput, Sequence[ImageInput]],
-    batch_size: Optional[int] = None
+    batch_size: Optional[int] = None,
 ) -> Union[BaseDataElement, List[BaseDataElement]]:
     """Predict images with a segmentor or an editing model.
 
@@ -207,6 +242,6 @@ def inference_model(
     results = []
     with torch.no_grad():
         for start in range(0, len(packed), batch_size):
-            batch = pseudo_collate(packed[start:start + batch_size])
+            batch = pseudo_collate(packed[start : start + batch_size])
             results.extend(model.test_step(batch))
     return results if is_batch else results[0]

@@ -1,28 +1,48 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
-"""Fixes that make MMEngine 0.10 work on today's stack, applied on import.
+"""Fixes that make MMEngine 0.10 work on today's stack, none of them global.
+
+Importing this package changes nothing in MMEngine: each fix is used only
+by our own code and by Runners that opt in (our ``CheckpointHook``, which a
+config with ``default_scope='mmflow_ext'`` gets, and our tools).
 
 * :mod:`.checkpoint` — secure checkpoint loading on torch >= 2.6;
-* :mod:`.atomic_write` — checkpoints and ``last_checkpoint`` written
-  atomically, so a crash never leaves a half-written file behind;
-* :mod:`.distributed` — ``torchrun`` with the gloo backend on CPU-only
-  machines.
+* :mod:`.checkpoint_fit` — whether a checkpoint's tensors fit a model;
+* :mod:`.runner_checkpoint` — secure loading and resuming for one Runner;
+* :mod:`.atomic_write` — atomic file writes, and a file backend using them;
+* :mod:`.distributed` — ``torchrun`` and slurm with ``gloo`` on CPU-only
+  machines;
+* :mod:`.config_prefix` — ``_base_ = 'mmflow_ext::PATH'`` in user configs.
 """
-from .atomic_write import patch_local_backend
-from .checkpoint import (TRUST_ENV_VAR, UnsafeCheckpointError,
-                         load_checkpoint_file, patch_checkpoint_loader,
-                         trusted_checkpoints)
-from .distributed import patch_cpu_distributed
 
-
-def apply_all() -> None:
-    """Apply every compatibility patch (idempotent)."""
-    patch_checkpoint_loader()
-    patch_local_backend()
-    patch_cpu_distributed()
-
+from .atomic_write import (
+    ATOMIC_BACKEND,
+    AtomicLocalBackend,
+    atomic_write_bytes,
+)
+from .checkpoint import (
+    TRUST_ENV_VAR,
+    CorruptCheckpointError,
+    UnsafeCheckpointError,
+    load_checkpoint_file,
+    trusted_checkpoints,
+)
+from .checkpoint_fit import check_fits
+from .config_prefix import enable_config_prefix
+from .distributed import MMDistributedDataParallel, init_distributed
+from .runner_checkpoint import install_secure_loading
 
 __all__ = [
-    'apply_all', 'load_checkpoint_file', 'trusted_checkpoints',
-    'UnsafeCheckpointError', 'TRUST_ENV_VAR', 'patch_checkpoint_loader',
-    'patch_local_backend', 'patch_cpu_distributed'
+    'load_checkpoint_file',
+    'trusted_checkpoints',
+    'UnsafeCheckpointError',
+    'CorruptCheckpointError',
+    'TRUST_ENV_VAR',
+    'check_fits',
+    'install_secure_loading',
+    'atomic_write_bytes',
+    'AtomicLocalBackend',
+    'ATOMIC_BACKEND',
+    'MMDistributedDataParallel',
+    'init_distributed',
+    'enable_config_prefix',
 ]

@@ -1,20 +1,30 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
-"""Atomic file writes for MMEngine's local storage backend.
+"""Atomic file writes.
 
-MMEngine writes checkpoints and the ``last_checkpoint`` pointer by opening
-the target and writing into it: a process killed mid-write leaves a
-truncated file, and a truncated ``last_checkpoint`` makes ``--resume`` fail.
-Here both go to a temporary file in the same folder that is then renamed
-over the target, which is atomic on POSIX and Windows.
+A process killed while it writes a file into place leaves a truncated file
+under the final name. :func:`atomic_write_bytes` writes to a temporary file
+in the same folder and renames it over the target (atomic on POSIX and
+Windows), so readers see the old content or the new one, never a part.
+
+:class:`AtomicLocalBackend` is MMEngine's :class:`LocalBackend` with atomic
+``put``/``put_text``. It is registered as the file backend
+``'mmflow_ext_atomic_local'``, which only code that asks for it by name uses
+(our ``CheckpointHook`` does); MMEngine's ``LocalBackend`` is unchanged.
 """
+
 import os
 import os.path as osp
 import tempfile
 from pathlib import Path
 from typing import Union
 
+from mmengine.fileio import register_backend
 from mmengine.fileio.backends import LocalBackend
+from mmengine.fileio.backends.registry_utils import backends
 from mmengine.utils import mkdir_or_exist
+
+#: name of :class:`AtomicLocalBackend` in MMEngine's file backends
+ATOMIC_BACKEND = 'mmflow_ext_atomic_local'
 
 
 def atomic_write_bytes(data: bytes, filepath: Union[str, Path]) -> None:
@@ -35,7 +45,8 @@ def atomic_write_bytes(data: bytes, filepath: Union[str, Path]) -> None:
     folder = osp.dirname(osp.abspath(filepath))
     mkdir_or_exist(folder)
     fd, tmp_path = tempfile.mkstemp(
-        prefix=f'.{osp.basename(filepath)}.', suffix='.tmp', dir=folder)
+        prefix=f'.{osp.basename(filepath)}.', suffix='.tmp', dir=folder
+    )
     try:
         with os.fdopen(fd, 'wb') as f:
             f.write(data)
@@ -48,18 +59,41 @@ def atomic_write_bytes(data: bytes, filepath: Union[str, Path]) -> None:
         raise
 
 
-def _put(self: LocalBackend, obj: bytes, filepath: Union[str, Path]) -> None:
-    atomic_write_bytes(obj, filepath)
+class AtomicLocalBackend(LocalBackend):
+    """MMEngine's local file backend whose writes are atomic.
+
+    Examples:
+        >>> import tempfile, os.path as osp
+        >>> from mmengine.fileio import get_file_backend
+        >>> backend = get_file_backend(backend_args=dict(
+        ...     backend=ATOMIC_BACKEND))
+        >>> path = osp.join(tempfile.mkdtemp(), 'last_checkpoint')
+        >>> backend.put_text('iter_2.pth', path)
+        >>> backend.get_text(path)
+        'iter_2.pth'
+    """
+
+    def put(self, obj: bytes, filepath: Union[str, Path]) -> None:
+        """Write bytes atomically (see :func:`atomic_write_bytes`).
+
+        Args:
+            obj (bytes): The content.
+            filepath (str | Path): The destination.
+        """
+        atomic_write_bytes(obj, filepath)
+
+    def put_text(
+        self, obj: str, filepath: Union[str, Path], encoding: str = 'utf-8'
+    ) -> None:
+        """Write text atomically.
+
+        Args:
+            obj (str): The content.
+            filepath (str | Path): The destination.
+            encoding (str): Text encoding. Defaults to ``'utf-8'``.
+        """
+        atomic_write_bytes(obj.encode(encoding), filepath)
 
 
-def _put_text(self: LocalBackend,
-              obj: str,
-              filepath: Union[str, Path],
-              encoding: str = 'utf-8') -> None:
-    atomic_write_bytes(obj.encode(encoding), filepath)
-
-
-def patch_local_backend() -> None:
-    """Make :class:`LocalBackend` ``put`` / ``put_text`` atomic."""
-    LocalBackend.put = _put
-    LocalBackend.put_text = _put_text
+if ATOMIC_BACKEND not in backends:
+    register_backend(ATOMIC_BACKEND, AtomicLocalBackend)

@@ -1,5 +1,6 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """Checks of a config before a Runner is built from it."""
+
 import importlib
 from typing import Any, List
 
@@ -31,8 +32,11 @@ def unprefixed_types(cfg: Any) -> List[str]:
     def walk(node: Any) -> None:
         if isinstance(node, dict):
             value = node.get('type')
-            if isinstance(value, str) and '.' not in value \
-                    and value not in found:
+            if (
+                isinstance(value, str)
+                and '.' not in value
+                and value not in found
+            ):
                 found.append(value)
             for child in node.values():
                 walk(child)
@@ -95,4 +99,5 @@ them from mmflow_ext, or prefix each type with its package, e.g. \
         f'but no package "{scope}" with a registry is installed, so its '
         f'unprefixed types ({shown}) cannot be found. Set '
         f"default_scope='{SCOPE}' to build them from {SCOPE}, or prefix "
-        f"each type with its package, e.g. '{SCOPE}.{example}'.")
+        f"each type with its package, e.g. '{SCOPE}.{example}'."
+    )

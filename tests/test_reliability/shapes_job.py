@@ -1,17 +1,18 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """The main segmentation job, shrunk to seconds, for subprocess tests."""
+
 import os.path as osp
 import signal
-import socket
 import subprocess
 import sys
 import threading
 from typing import List, Optional
 
-from conftest import REPO_ROOT, subprocess_env
+from conftest import REPO_ROOT, free_port, subprocess_env  # noqa: F401
 
-MAIN_CONFIG = osp.join(REPO_ROOT, 'configs', 'segmentation',
-                       'fcn-compactcnn_400it_shapes.py')
+MAIN_CONFIG = osp.join(
+    REPO_ROOT, 'configs', 'segmentation', 'fcn-compactcnn_400it_shapes.py'
+)
 TRAIN_TOOL = osp.join(REPO_ROOT, 'tools', 'train.py')
 TEST_TOOL = osp.join(REPO_ROOT, 'tools', 'test.py')
 HELPER_DIR = osp.dirname(osp.abspath(__file__))
@@ -56,11 +57,13 @@ randomness = dict(seed=0)
 '''
 
 
-def write_job_config(folder: str,
-                     data_root: str,
-                     max_iters: int = 6,
-                     checkpoint_interval: int = 2,
-                     cm_dir: Optional[str] = None) -> str:
+def write_job_config(
+    folder: str,
+    data_root: str,
+    max_iters: int = 6,
+    checkpoint_interval: int = 2,
+    cm_dir: Optional[str] = None,
+) -> str:
     """Write the shrunk job's config into ``folder``.
 
     Args:
@@ -85,7 +88,9 @@ def write_job_config(folder: str,
                 size=IMAGE_SIZE,
                 max_iters=max_iters,
                 interval=checkpoint_interval,
-                cm_dir=cm_dir or osp.join(folder, 'confusion')))
+                cm_dir=cm_dir or osp.join(folder, 'confusion'),
+            )
+        )
     return path
 
 
@@ -96,9 +101,9 @@ def job_env(**extra: str) -> dict:
     return env
 
 
-def run_job(args: List[str],
-            timeout: int = 300,
-            **env: str) -> subprocess.CompletedProcess:
+def run_job(
+    args: List[str], timeout: int = 300, **env: str
+) -> subprocess.CompletedProcess:
     """Run ``python args...`` (or a launcher when ``args[0]`` is not a
     script) to completion."""
     command = [sys.executable] + args if args[0].endswith('.py') else args
@@ -107,13 +112,13 @@ def run_job(args: List[str],
         env=job_env(**env),
         capture_output=True,
         text=True,
-        timeout=timeout)
+        timeout=timeout,
+    )
 
 
-def run_until(args: List[str],
-              marker: str,
-              timeout: int = 300,
-              **env: str) -> str:
+def run_until(
+    args: List[str], marker: str, timeout: int = 300, **env: str
+) -> str:
     """Start ``python args...``, SIGKILL it once it prints ``marker``.
 
     Returns:
@@ -128,7 +133,8 @@ def run_until(args: List[str],
         env=job_env(**env),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        text=True)
+        text=True,
+    )
     watchdog = threading.Timer(timeout, proc.kill)
     watchdog.start()
     lines = []
@@ -147,10 +153,3 @@ def run_until(args: List[str],
     assert marker in output, output[-3000:]
     assert proc.returncode == -signal.SIGKILL
     return output
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]

@@ -2,6 +2,7 @@
 """A training run killed with SIGKILL and resumed with ``--resume`` ends
 with the same weights and metrics as a run that was never interrupted, and
 a kill during a checkpoint write keeps the previous checkpoint loadable."""
+
 import os
 import os.path as osp
 import re
@@ -9,6 +10,7 @@ import re
 import numpy as np
 import pytest
 import torch
+from conftest import TOY_CONFIG, TOY_DIR
 from shapes_job import TRAIN_TOOL, run_job, run_until, write_job_config
 
 from mmflow_ext.compat import load_checkpoint_file
@@ -34,10 +36,18 @@ def confusion(work_dir: str) -> np.ndarray:
 def train(config: str, work_dir: str, *extra: str, **env: str) -> str:
     """Train to the end; each run keeps its confusion matrix in its own
     work dir."""
-    result = run_job([
-        TRAIN_TOOL, config, '--work-dir', work_dir, *extra, '--cfg-options',
-        f'val_evaluator.confusion_matrix_dir={work_dir}/confusion'
-    ], **env)
+    result = run_job(
+        [
+            TRAIN_TOOL,
+            config,
+            '--work-dir',
+            work_dir,
+            *extra,
+            '--cfg-options',
+            f'val_evaluator.confusion_matrix_dir={work_dir}/confusion',
+        ],
+        **env,
+    )
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-3000:]
     return log
@@ -45,14 +55,17 @@ def train(config: str, work_dir: str, *extra: str, **env: str) -> str:
 
 def test_sigkill_then_resume_equals_an_uninterrupted_run(tmp_path):
     config = write_job_config(
-        str(tmp_path), str(tmp_path / 'shapes'), MAX_ITERS, INTERVAL)
+        str(tmp_path), str(tmp_path / 'shapes'), MAX_ITERS, INTERVAL
+    )
     straight_dir = str(tmp_path / 'straight')
     straight_log = train(config, straight_dir)
 
     crash_dir = str(tmp_path / 'crashed')
-    run_until([TRAIN_TOOL, config, '--work-dir', crash_dir],
-              f'PAUSED AT {KILL_AFTER}',
-              MMFLOW_EXT_TEST_PAUSE_AT=str(KILL_AFTER))
+    run_until(
+        [TRAIN_TOOL, config, '--work-dir', crash_dir],
+        f'PAUSED AT {KILL_AFTER}',
+        MMFLOW_EXT_TEST_PAUSE_AT=str(KILL_AFTER),
+    )
     saved = sorted(f for f in os.listdir(crash_dir) if f.endswith('.pth'))
     assert saved == ['iter_2.pth'], saved  # killed between checkpoints
 
@@ -69,29 +82,71 @@ def test_sigkill_then_resume_equals_an_uninterrupted_run(tmp_path):
     assert len(resumed[CHECKPOINT_KEY]) == 1  # one process, one state
 
 
-def test_kill_while_writing_a_checkpoint_keeps_the_previous_one(tmp_path):
-    path = str(tmp_path / 'iter_4.pth')
-    pointer = str(tmp_path / 'last_checkpoint')
-    script = tmp_path / 'save.py'
-    script.write_text(f'''\
-import os, time, torch
+_STALL_SCRIPT = '''\
+import os, sys, time
+sys.path.insert(0, {toy_dir!r})
+from mmengine.config import Config
+from mmengine.hooks import Hook
+from mmengine.runner import Runner
 import mmflow_ext
-from mmengine.fileio import put_text
-from mmengine.runner import save_checkpoint
-save_checkpoint({{'state_dict': {{'w': torch.ones(3)}}}}, {path!r})
-put_text({path!r}, {pointer!r})
+
+calls = []
+
 
 def stall(fd):
-    print('WRITING', flush=True)
-    time.sleep(600)
+    calls.append(fd)
+    if len(calls) == {stall_at}:
+        print('WRITING', flush=True)
+        time.sleep(600)
 
-os.fsync = stall  # the new bytes are written, not yet renamed
-save_checkpoint({{'state_dict': {{'w': torch.zeros(3)}}}}, {path!r})
-''')
+
+class StallSecondSave(Hook):
+    priority = 'LOWEST'  # after epoch 1's checkpoint
+
+    def after_train_epoch(self, runner):
+        if runner.epoch == 0:  # the first epoch (counted after the hooks)
+            os.fsync = stall  # the new bytes are written, not yet renamed
+
+
+cfg = Config.fromfile({config!r})
+cfg.work_dir = {work_dir!r}
+cfg.train_cfg.max_epochs = 2
+runner = Runner.from_cfg(cfg)
+runner.register_hook(StallSecondSave())
+runner.train()
+'''
+
+
+@pytest.mark.parametrize(
+    'stall_at,what', [(1, 'epoch_2.pth'), (2, 'last_checkpoint')]
+)
+def test_kill_while_writing_a_checkpoint_keeps_the_previous_one(
+    tmp_path, stall_at, what
+):
+    """A user's own Runner of our scope (our CheckpointHook): killed while
+    writing epoch 2's checkpoint, or while writing ``last_checkpoint``
+    after it, the pointer still names an intact checkpoint."""
+    work_dir = tmp_path / 'work'
+    script = tmp_path / 'train.py'
+    script.write_text(
+        _STALL_SCRIPT.format(
+            toy_dir=TOY_DIR,
+            stall_at=stall_at,
+            config=TOY_CONFIG,
+            work_dir=str(work_dir),
+        )
+    )
     run_until([str(script)], 'WRITING')
-    leftovers = [f for f in os.listdir(tmp_path) if f.endswith('.tmp')]
-    assert len(leftovers) == 1  # the kill hit the write of the new file
-    with open(pointer) as f:
-        assert f.read() == path
-    loaded = load_checkpoint_file(path)
-    assert torch.equal(loaded['state_dict']['w'], torch.ones(3))
+    leftovers = list(work_dir.glob(f'.{what}.*.tmp'))
+    assert len(leftovers) == 1, leftovers  # the kill hit this write
+    pointer = (work_dir / 'last_checkpoint').read_text()
+    assert pointer == str(work_dir / 'epoch_1.pth')
+    loaded = load_checkpoint_file(pointer)
+    assert loaded['meta']['epoch'] == 1
+    if what == 'last_checkpoint':  # the checkpoint itself was complete
+        assert (
+            load_checkpoint_file(work_dir / 'epoch_2.pth')['meta']['epoch']
+            == 2
+        )
+    else:
+        assert not (work_dir / 'epoch_2.pth').exists()

@@ -5,6 +5,7 @@ The package is built into a wheel and installed into a throwaway virtualenv
 whose other packages come from the test environment (a ``.pth`` line), so
 mim finds the tools and configs shipped in ``mmflow_ext/.mim/``.
 """
+
 import glob
 import os.path as osp
 import re
@@ -25,7 +26,8 @@ pytest.importorskip('mim', reason='needs the [mim] extra')
 
 def run(args, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run(
-        args, capture_output=True, text=True, timeout=600, **kwargs)
+        args, capture_output=True, text=True, timeout=600, **kwargs
+    )
 
 
 @pytest.fixture(scope='module')
@@ -36,44 +38,76 @@ def installed_python(tmp_path_factory) -> str:
     shutil.copytree(
         REPO_ROOT,
         source,
-        ignore=shutil.ignore_patterns('.git', '.ci-venv', 'venv', '.venv',
-                                      'work_dirs', 'data', 'build',
-                                      '*.egg-info', '__pycache__', '.mim'))
+        ignore=shutil.ignore_patterns(
+            '.git',
+            '.ci-venv',
+            'venv',
+            '.venv',
+            'work_dirs',
+            'data',
+            'build',
+            '*.egg-info',
+            '__pycache__',
+            '.mim',
+        ),
+    )
     wheels = root / 'wheels'
-    built = run([
-        sys.executable, '-m', 'pip', 'wheel', '--no-deps',
-        '--no-build-isolation', '-w',
-        str(wheels),
-        str(source)
-    ])
+    built = run(
+        [
+            sys.executable,
+            '-m',
+            'pip',
+            'wheel',
+            '--no-deps',
+            '--no-build-isolation',
+            '-w',
+            str(wheels),
+            str(source),
+        ]
+    )
     assert built.returncode == 0, built.stderr[-3000:]
     venv = root / 'venv'
-    subprocess.run([sys.executable, '-m', 'venv', '--without-pip',
-                    str(venv)],
-                   check=True)
+    subprocess.run(
+        [sys.executable, '-m', 'venv', '--without-pip', str(venv)], check=True
+    )
     python = str(venv / 'bin' / 'python')
-    site = run([
-        python, '-c', 'import sysconfig; print(sysconfig.get_paths()'
-        '["purelib"])'
-    ]).stdout.strip()
+    site = run(
+        [
+            python,
+            '-c',
+            'import sysconfig; print(sysconfig.get_paths()["purelib"])',
+        ]
+    ).stdout.strip()
     with open(osp.join(site, 'test_env.pth'), 'w') as f:
         f.write(sysconfig.get_paths()['purelib'] + '\n')
     wheel = glob.glob(str(wheels / 'mmflow_ext-*.whl'))[0]
-    installed = run([
-        sys.executable, '-m', 'pip', '--python', python, 'install',
-        '--no-deps', wheel
-    ])
+    installed = run(
+        [
+            sys.executable,
+            '-m',
+            'pip',
+            '--python',
+            python,
+            'install',
+            '--no-deps',
+            wheel,
+        ]
+    )
     assert installed.returncode == 0, installed.stderr[-3000:]
     return python
 
 
 def test_wheel_ships_tools_and_configs(installed_python, tmp_path):
-    where = run([
-        installed_python, '-c', 'import mmflow_ext, os.path as p; '
-        'print(p.dirname(mmflow_ext.__file__))'
-    ],
-                env=subprocess_env(),
-                cwd=str(tmp_path)).stdout.strip()
+    where = run(
+        [
+            installed_python,
+            '-c',
+            'import mmflow_ext, os.path as p; '
+            'print(p.dirname(mmflow_ext.__file__))',
+        ],
+        env=subprocess_env(),
+        cwd=str(tmp_path),
+    ).stdout.strip()
     assert where.startswith(osp.dirname(osp.dirname(installed_python)))
     assert osp.isfile(osp.join(where, '.mim', 'tools', 'train.py'))
     assert osp.isfile(osp.join(where, '.mim', 'tools', 'test.py'))
@@ -83,14 +117,17 @@ def test_wheel_ships_tools_and_configs(installed_python, tmp_path):
 def shrink_main_job(data_root: str) -> list:
     """``--cfg-options`` that shrink the main job to a few seconds."""
     options = [
-        'train_cfg.max_iters=2', 'train_cfg.val_interval=2',
-        'default_hooks.checkpoint.interval=2'
+        'train_cfg.max_iters=2',
+        'train_cfg.val_interval=2',
+        'default_hooks.checkpoint.interval=2',
     ]
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         options += [
-            f'{loader}.num_workers=0', f'{loader}.persistent_workers=False',
+            f'{loader}.num_workers=0',
+            f'{loader}.persistent_workers=False',
             f'{loader}.dataset.data_root={data_root}',
-            f'{loader}.dataset.num_train=4', f'{loader}.dataset.num_val=2'
+            f'{loader}.dataset.num_train=4',
+            f'{loader}.dataset.num_val=2',
         ]
     return options
 
@@ -102,11 +139,20 @@ def test_mim_train_then_test_by_config_basename(installed_python, tmp_path):
     options = shrink_main_job(str(tmp_path / 'shapes'))
     trained = run(
         [
-            installed_python, '-m', 'mim', 'train', 'mmflow_ext', MAIN_CONFIG,
-            '--work-dir', work_dir, '--cfg-options'
-        ] + options,
+            installed_python,
+            '-m',
+            'mim',
+            'train',
+            'mmflow_ext',
+            MAIN_CONFIG,
+            '--work-dir',
+            work_dir,
+            '--cfg-options',
+        ]
+        + options,
         env=subprocess_env(),
-        cwd=str(tmp_path))
+        cwd=str(tmp_path),
+    )
     log = trained.stdout + trained.stderr
     assert trained.returncode == 0, log[-3000:]
     assert osp.join('.mim', 'tools', 'train.py') in log
@@ -115,11 +161,22 @@ def test_mim_train_then_test_by_config_basename(installed_python, tmp_path):
     assert osp.isfile(checkpoint)
     tested = run(
         [
-            installed_python, '-m', 'mim', 'test', 'mmflow_ext', MAIN_CONFIG,
-            '--checkpoint', checkpoint, '--work-dir', work_dir, '--cfg-options'
-        ] + options,
+            installed_python,
+            '-m',
+            'mim',
+            'test',
+            'mmflow_ext',
+            MAIN_CONFIG,
+            '--checkpoint',
+            checkpoint,
+            '--work-dir',
+            work_dir,
+            '--cfg-options',
+        ]
+        + options,
         env=subprocess_env(),
-        cwd=str(tmp_path))
+        cwd=str(tmp_path),
+    )
     log = tested.stdout + tested.stderr
     assert tested.returncode == 0, log[-3000:]
     assert re.search(r'Iter\(test\) \[2/2\].*mIoU: \d+\.\d+', log)

@@ -1,6 +1,7 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """``BroadcastBuffersHook``: every rank validates the model that rank 0
 saves."""
+
 import torch
 from mmengine.dist import broadcast, is_distributed
 from mmengine.hooks import Hook

@@ -11,6 +11,7 @@ generator and torch's CPU (and CUDA) generators of every rank in each
 checkpoint and puts them back at the point where the resumed run rejoins
 the original one.
 """
+
 import logging
 import random
 from typing import Any, Dict, Iterator, List, Optional, Sequence
@@ -57,8 +58,10 @@ def get_random_states() -> RandomStates:
             key=numpy_state['state']['key'].tolist(),
             pos=int(numpy_state['state']['pos']),
             has_gauss=int(numpy_state['has_gauss']),
-            gauss=float(numpy_state['gauss'])),
-        torch=torch.get_rng_state())
+            gauss=float(numpy_state['gauss']),
+        ),
+        torch=torch.get_rng_state(),
+    )
     if torch.cuda.is_available():
         states['cuda'] = torch.cuda.get_rng_state_all()
     return states
@@ -76,8 +79,9 @@ def set_random_states(states: RandomStates) -> None:
     """
     missing = [k for k in ('python', 'numpy', 'torch') if k not in states]
     if missing:
-        raise KeyError(f'random states lack {missing}; got keys '
-                       f'{sorted(states)}')
+        raise KeyError(
+            f'random states lack {missing}; got keys {sorted(states)}'
+        )
     python_state = states['python']
     random.setstate((python_state[0], tuple(python_state[1]), python_state[2]))
     numpy_state = states['numpy']
@@ -86,13 +90,19 @@ def set_random_states(states: RandomStates) -> None:
             bit_generator=numpy_state['bit_generator'],
             state=dict(
                 key=np.asarray(numpy_state['key'], dtype=np.uint32),
-                pos=numpy_state['pos']),
+                pos=numpy_state['pos'],
+            ),
             has_gauss=numpy_state['has_gauss'],
-            gauss=numpy_state['gauss']))
+            gauss=numpy_state['gauss'],
+        )
+    )
     torch.set_rng_state(states['torch'])
     cuda_states = states.get('cuda')
-    if (cuda_states is not None and torch.cuda.is_available()
-            and len(cuda_states) == torch.cuda.device_count()):
+    if (
+        cuda_states is not None
+        and torch.cuda.is_available()
+        and len(cuda_states) == torch.cuda.device_count()
+    ):
         torch.cuda.set_rng_state_all(cuda_states)
 
 
@@ -101,8 +111,9 @@ class _RestoreAfterReplay:
     about to skip ``skip`` batches on resume: once they have been drawn,
     the saved states are set and the loop gets its own iterator back."""
 
-    def __init__(self, loop: IterBasedTrainLoop, skip: int,
-                 states: RandomStates) -> None:
+    def __init__(
+        self, loop: IterBasedTrainLoop, skip: int, states: RandomStates
+    ) -> None:
         self._loop = loop
         self._iterator = loop.dataloader_iterator
         self._remaining = skip
@@ -161,11 +172,13 @@ class RandomStateHook(Hook):
     def _take_snapshot(self) -> None:
         self._snapshot = all_gather_object(get_random_states())
 
-    def after_train_iter(self,
-                         runner,
-                         batch_idx: int,
-                         data_batch: Optional[dict] = None,
-                         outputs: Optional[dict] = None) -> None:
+    def after_train_iter(
+        self,
+        runner,
+        batch_idx: int,
+        data_batch: Optional[dict] = None,
+        outputs: Optional[dict] = None,
+    ) -> None:
         """Take the states a checkpoint of this iteration stores."""
         self._take_snapshot()
 
@@ -205,23 +218,28 @@ class RandomStateHook(Hook):
                 'freshly seeded generators, so its random draws differ from '
                 'an uninterrupted run',
                 logger='current',
-                level=logging.WARNING)
+                level=logging.WARNING,
+            )
             return
         loop = runner.train_loop
         if isinstance(loop, IterBasedTrainLoop) and loop.iter > 0:
             loop.dataloader_iterator = _RestoreAfterReplay(
-                loop, loop.iter, states[rank])
+                loop, loop.iter, states[rank]
+            )
         else:
             set_random_states(states[rank])
 
     @staticmethod
-    def _unusable_reason(states: Optional[Sequence[RandomStates]],
-                         world_size: int) -> Optional[str]:
+    def _unusable_reason(
+        states: Optional[Sequence[RandomStates]], world_size: int
+    ) -> Optional[str]:
         if states is None:
             return 'the checkpoint holds no random states'
         if len(states) != world_size:
-            return (f'the checkpoint holds the random states of '
-                    f'{len(states)} processes, this run has {world_size}')
+            return (
+                f'the checkpoint holds the random states of '
+                f'{len(states)} processes, this run has {world_size}'
+            )
         return None
 
     def before_val(self, runner) -> None:

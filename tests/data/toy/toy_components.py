@@ -4,6 +4,7 @@
 Loaded by the toy configs through ``custom_imports`` (the folder of this file
 is put on ``PYTHONPATH`` by the tests).
 """
+
 from typing import Dict, List, Optional, Sequence
 
 import torch
@@ -37,10 +38,12 @@ class ToyLineRegressor(BaseModel):
         super().__init__()
         self.linear = torch.nn.Linear(1, 1)
 
-    def forward(self,
-                inputs: List[torch.Tensor],
-                data_samples: Optional[List[torch.Tensor]] = None,
-                mode: str = 'tensor'):
+    def forward(
+        self,
+        inputs: List[torch.Tensor],
+        data_samples: Optional[List[torch.Tensor]] = None,
+        mode: str = 'tensor',
+    ):
         x = torch.stack(inputs)
         y = self.linear(x)
         if mode == 'loss':
@@ -58,7 +61,7 @@ class ToyMeanSquaredError(BaseMetric):
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
-            self.results.append(float((sample['pred'] - sample['gt'])**2))
+            self.results.append(float((sample['pred'] - sample['gt']) ** 2))
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
         return dict(mse=sum(results) / len(results))

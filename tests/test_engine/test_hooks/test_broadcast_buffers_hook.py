@@ -1,5 +1,6 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """``BroadcastBuffersHook``: every rank ends up with rank 0's buffers."""
+
 import os
 import socket
 

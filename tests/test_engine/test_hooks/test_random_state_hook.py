@@ -1,6 +1,7 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """``RandomStateHook``: random states survive a checkpoint (through the
 secure loader) and a resumed run draws what the uninterrupted run draws."""
+
 import logging
 import random
 
@@ -15,8 +16,11 @@ from mmengine.logging import MMLogger
 from mmengine.runner import Runner
 
 from mmflow_ext.compat import TRUST_ENV_VAR, load_checkpoint_file
-from mmflow_ext.engine.hooks import (RandomStateHook, get_random_states,
-                                     set_random_states)
+from mmflow_ext.engine.hooks import (
+    RandomStateHook,
+    get_random_states,
+    set_random_states,
+)
 from mmflow_ext.registry import FUNCTIONS
 
 
@@ -33,11 +37,9 @@ class DrawProbe(Hook):
     def __init__(self) -> None:
         self.draws = {}
 
-    def after_train_iter(self,
-                         runner,
-                         batch_idx,
-                         data_batch=None,
-                         outputs=None) -> None:
+    def after_train_iter(
+        self, runner, batch_idx, data_batch=None, outputs=None
+    ) -> None:
         self.draws[runner.iter + 1] = draw()
 
 
@@ -61,7 +63,8 @@ def toy_runner(tmp_path, monkeypatch):
         cfg.work_dir = str(tmp_path / work_dir)
         cfg.custom_hooks = [dict(type='RandomStateHook')]
         cfg.train_dataloader.collate_fn = dict(
-            type='mmflow_ext.collate_with_random_augment')
+            type='mmflow_ext.collate_with_random_augment'
+        )
         cfg.experiment_name = f'{tmp_path.name}-{len(built)}'
         if 'train_cfg' in overrides:  # replaced, not merged
             cfg.train_cfg = overrides.pop('train_cfg')
@@ -108,10 +111,12 @@ def test_resume_draws_like_the_uninterrupted_run(toy_runner, loop):
         checkpoint = dict(checkpoint=dict(by_epoch=False, interval=4))
         full = dict(
             train_cfg=dict(by_epoch=False, max_iters=9, val_interval=9),
-            default_hooks=checkpoint)
+            default_hooks=checkpoint,
+        )
         part = dict(
             train_cfg=dict(by_epoch=False, max_iters=4, val_interval=9),
-            default_hooks=checkpoint)
+            default_hooks=checkpoint,
+        )
         resume_point, last = 4, 9
     straight = DrawProbe()
     toy_runner('straight', straight, **full).train()
@@ -134,14 +139,16 @@ def test_load_from_keeps_the_fresh_seed(toy_runner, tmp_path):
         'c',
         loaded,
         train_cfg=dict(by_epoch=True, max_epochs=1),
-        load_from=str(tmp_path / 'a' / 'epoch_1.pth')).train()
+        load_from=str(tmp_path / 'a' / 'epoch_1.pth'),
+    ).train()
     assert loaded.draws == fresh.draws
 
 
 def test_other_world_size_warns_and_keeps_the_seed(monkeypatch):
     hook = RandomStateHook()
     hook.after_load_checkpoint(
-        None, dict(meta=dict(iter=4), random_states=[get_random_states()] * 2))
+        None, dict(meta=dict(iter=4), random_states=[get_random_states()] * 2)
+    )
     runner = type('FakeRunner', (), {'iter': 4})()
     before = get_random_states()
     expected = draw()
@@ -149,8 +156,10 @@ def test_other_world_size_warns_and_keeps_the_seed(monkeypatch):
     messages = []
     logger = MMLogger.get_current_instance()
     monkeypatch.setattr(
-        logger, 'log', lambda level, msg, *args, **kwargs: messages.append(
-            (level, msg)))
+        logger,
+        'log',
+        lambda level, msg, *args, **kwargs: messages.append((level, msg)),
+    )
     hook.before_train(runner)
     assert messages and messages[0][0] == logging.WARNING
     assert 'random states of 2 processes, this run has 1' in messages[0][1]
