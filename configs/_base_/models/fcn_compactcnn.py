@@ -8,7 +8,8 @@ data_preprocessor = dict(
     std=[58.395, 57.12, 57.375],
     bgr_to_rgb=True,
     pad_val=0,
-    seg_pad_val=255)
+    seg_pad_val=255,
+)
 model = dict(
     type='EncoderDecoder',
     data_preprocessor=data_preprocessor,
@@ -22,7 +23,8 @@ model = dict(
         num_convs=(1, 2, 2),
         out_indices=(1, 2),
         norm_cfg=norm_cfg,
-        act_cfg=act_cfg),
+        act_cfg=act_cfg,
+    ),
     decode_head=dict(
         type='FCNHead',
         in_channels=48,
@@ -36,7 +38,9 @@ model = dict(
         act_cfg=act_cfg,
         align_corners=False,
         loss_decode=dict(
-            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
+            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0
+        ),
+    ),
     auxiliary_head=dict(
         type='FCNHead',
         in_channels=32,
@@ -50,6 +54,9 @@ model = dict(
         act_cfg=act_cfg,
         align_corners=False,
         loss_decode=dict(
-            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.4)),
+            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.4
+        ),
+    ),
     train_cfg=dict(),
-    test_cfg=dict(mode='whole'))
+    test_cfg=dict(mode='whole'),
+)

@@ -1,6 +1,7 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """``CompactCNN``: a small conv-norm-activation backbone that trains on a
 CPU in minutes."""
+
 from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -13,14 +14,16 @@ from mmflow_ext.registry import MODELS
 __all__ = ['CompactCNN']
 
 
-def _per_stage(value: Union[int, Sequence[int]], num_stages: int,
-               name: str) -> List[int]:
+def _per_stage(
+    value: Union[int, Sequence[int]], num_stages: int, name: str
+) -> List[int]:
     if isinstance(value, int):
         return [value] * num_stages
     if len(value) != num_stages:
         raise ValueError(
             f'{name} needs one value per stage ({num_stages}), got '
-            f'{list(value)}')
+            f'{list(value)}'
+        )
     return list(value)
 
 
@@ -59,19 +62,21 @@ class CompactCNN(BaseModule):
         [(1, 8, 16, 24), (1, 16, 8, 12)]
     """
 
-    def __init__(self,
-                 in_channels: int = 3,
-                 stem_channels: int = 16,
-                 channels: Sequence[int] = (16, 32, 64),
-                 strides: Sequence[int] = (1, 2, 2),
-                 dilations: Union[int, Sequence[int]] = 1,
-                 num_convs: Union[int, Sequence[int]] = 2,
-                 out_indices: Sequence[int] = (0, 1, 2),
-                 resnet_stem: bool = False,
-                 norm_cfg: Optional[dict] = dict(type='BN'),
-                 act_cfg: Optional[dict] = dict(type='ReLU'),
-                 norm_eval: bool = False,
-                 init_cfg: Optional[Union[dict, List[dict]]] = None):
+    def __init__(
+        self,
+        in_channels: int = 3,
+        stem_channels: int = 16,
+        channels: Sequence[int] = (16, 32, 64),
+        strides: Sequence[int] = (1, 2, 2),
+        dilations: Union[int, Sequence[int]] = 1,
+        num_convs: Union[int, Sequence[int]] = 2,
+        out_indices: Sequence[int] = (0, 1, 2),
+        resnet_stem: bool = False,
+        norm_cfg: Optional[dict] = dict(type='BN'),
+        act_cfg: Optional[dict] = dict(type='ReLU'),
+        norm_eval: bool = False,
+        init_cfg: Optional[Union[dict, List[dict]]] = None,
+    ):
         super().__init__(init_cfg)
         num_stages = len(channels)
         strides = _per_stage(strides, num_stages, 'strides')
@@ -82,7 +87,8 @@ class CompactCNN(BaseModule):
         bad = [i for i in out_indices if not -num_stages <= i < num_stages]
         if bad:
             raise ValueError(
-                f'out_indices {bad} out of range for {num_stages} stages')
+                f'out_indices {bad} out of range for {num_stages} stages'
+            )
         self.out_indices = tuple(i % num_stages for i in out_indices)
         self.norm_eval = norm_eval
         conv_args = dict(norm_cfg=norm_cfg, act_cfg=act_cfg)
@@ -94,20 +100,19 @@ class CompactCNN(BaseModule):
                     7,
                     stride=2,
                     padding=3,
-                    **conv_args),
-                nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
+                    **conv_args,
+                ),
+                nn.MaxPool2d(kernel_size=3, stride=2, padding=1),
+            )
         else:
             self.stem = ConvModule(
-                in_channels,
-                stem_channels,
-                3,
-                stride=2,
-                padding=1,
-                **conv_args)
+                in_channels, stem_channels, 3, stride=2, padding=1, **conv_args
+            )
         self.stages = nn.ModuleList()
         prev = stem_channels
-        for out, stride, dilation, n in zip(channels, strides, dilations,
-                                            num_convs):
+        for out, stride, dilation, n in zip(
+            channels, strides, dilations, num_convs
+        ):
             layers = [
                 ConvModule(
                     prev if j == 0 else out,
@@ -116,7 +121,9 @@ class CompactCNN(BaseModule):
                     stride=stride if j == 0 else 1,
                     padding=dilation,
                     dilation=dilation,
-                    **conv_args) for j in range(n)
+                    **conv_args,
+                )
+                for j in range(n)
             ]
             self.stages.append(nn.Sequential(*layers))
             prev = out

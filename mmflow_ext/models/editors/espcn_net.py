@@ -1,5 +1,6 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """``ESPCNNet``: sub-pixel convolution super-resolution network."""
+
 from typing import Optional
 
 import torch.nn.functional as F
@@ -38,29 +39,37 @@ class ESPCNNet(BaseModule):
         torch.Size([1, 3, 10, 12])
     """
 
-    def __init__(self,
-                 in_channels: int = 3,
-                 out_channels: int = 3,
-                 mid_channels: int = 64,
-                 upscale_factor: int = 4,
-                 residual: bool = True,
-                 init_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        in_channels: int = 3,
+        out_channels: int = 3,
+        mid_channels: int = 64,
+        upscale_factor: int = 4,
+        residual: bool = True,
+        init_cfg: Optional[dict] = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         if in_channels != out_channels and residual:
-            raise ValueError('residual=True needs in_channels == '
-                             f'out_channels, got {in_channels} and '
-                             f'{out_channels}')
+            raise ValueError(
+                'residual=True needs in_channels == '
+                f'out_channels, got {in_channels} and '
+                f'{out_channels}'
+            )
         self.upscale_factor = upscale_factor
         self.residual = residual
         self.body = nn.Sequential(
-            nn.Conv2d(in_channels, mid_channels, 5, padding=2), nn.ReLU(),
+            nn.Conv2d(in_channels, mid_channels, 5, padding=2),
+            nn.ReLU(),
             nn.Conv2d(mid_channels, mid_channels // 2, 3, padding=1),
             nn.ReLU(),
             nn.Conv2d(
                 mid_channels // 2,
                 out_channels * upscale_factor**2,
                 3,
-                padding=1), nn.PixelShuffle(upscale_factor))
+                padding=1,
+            ),
+            nn.PixelShuffle(upscale_factor),
+        )
 
     def forward(self, x: Tensor) -> Tensor:
         """Upscale ``x`` (``N×C×h×w``) to ``N×C'×(h·s)×(w·s)``."""
@@ -70,5 +79,6 @@ class ESPCNNet(BaseModule):
                 x,
                 scale_factor=self.upscale_factor,
                 mode='bicubic',
-                align_corners=False)
+                align_corners=False,
+            )
         return out

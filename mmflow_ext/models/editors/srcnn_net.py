@@ -1,5 +1,6 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """``SRCNNNet``: the three-layer super-resolution network of Dong et al."""
+
 from typing import Optional, Sequence
 
 from mmengine.model import BaseModule
@@ -31,36 +32,45 @@ class SRCNNNet(BaseModule):
         torch.Size([1, 3, 10, 12])
     """
 
-    def __init__(self,
-                 channels: Sequence[int] = (3, 64, 32, 3),
-                 kernel_sizes: Sequence[int] = (9, 1, 5),
-                 upscale_factor: int = 4,
-                 init_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        channels: Sequence[int] = (3, 64, 32, 3),
+        kernel_sizes: Sequence[int] = (9, 1, 5),
+        upscale_factor: int = 4,
+        init_cfg: Optional[dict] = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         if len(channels) != 4:
-            raise ValueError('channels must have 4 values (input, two hidden, '
-                             f'output), got {tuple(channels)}')
+            raise ValueError(
+                'channels must have 4 values (input, two hidden, '
+                f'output), got {tuple(channels)}'
+            )
         if len(kernel_sizes) != 3:
-            raise ValueError('kernel_sizes must have 3 values, got '
-                             f'{tuple(kernel_sizes)}')
+            raise ValueError(
+                f'kernel_sizes must have 3 values, got {tuple(kernel_sizes)}'
+            )
         self.upscale_factor = upscale_factor
         self.img_upsampler = nn.Upsample(
-            scale_factor=upscale_factor, mode='bicubic', align_corners=False)
+            scale_factor=upscale_factor, mode='bicubic', align_corners=False
+        )
         self.conv1 = nn.Conv2d(
             channels[0],
             channels[1],
             kernel_sizes[0],
-            padding=kernel_sizes[0] // 2)
+            padding=kernel_sizes[0] // 2,
+        )
         self.conv2 = nn.Conv2d(
             channels[1],
             channels[2],
             kernel_sizes[1],
-            padding=kernel_sizes[1] // 2)
+            padding=kernel_sizes[1] // 2,
+        )
         self.conv3 = nn.Conv2d(
             channels[2],
             channels[3],
             kernel_sizes[2],
-            padding=kernel_sizes[2] // 2)
+            padding=kernel_sizes[2] // 2,
+        )
         self.relu = nn.ReLU()
 
     def forward(self, x: Tensor) -> Tensor:

@@ -8,7 +8,8 @@ from mmflow_ext.models.editors import ESPCNNet, SRCNNNet
 
 def test_srcnn_shapes_and_arguments():
     net = SRCNNNet(
-        channels=(1, 4, 2, 1), kernel_sizes=(3, 1, 3), upscale_factor=3)
+        channels=(1, 4, 2, 1), kernel_sizes=(3, 1, 3), upscale_factor=3
+    )
     assert net(torch.zeros(2, 1, 4, 5)).shape == (2, 1, 12, 15)
     with pytest.raises(ValueError, match='channels must have 4 values'):
         SRCNNNet(channels=(3, 3, 3))
@@ -24,7 +25,8 @@ def test_espcn_residual_starts_from_bicubic():
             torch.nn.init.zeros_(conv.bias)
     x = torch.rand(1, 3, 5, 5)
     bicubic = F.interpolate(
-        x, scale_factor=2, mode='bicubic', align_corners=False)
+        x, scale_factor=2, mode='bicubic', align_corners=False
+    )
     assert torch.equal(net(x), bicubic)
     identity = ESPCNNet(mid_channels=4, upscale_factor=1)
     assert identity(x).shape == x.shape
