@@ -1,5 +1,6 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
-"""Runner-side pieces: hooks."""
-from . import hooks
+"""Runner-side pieces: hooks and loops."""
 
-__all__ = ['hooks']
+from . import hooks, optimizers, runner
+
+__all__ = ['hooks', 'optimizers', 'runner']

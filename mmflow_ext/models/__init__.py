@@ -1,5 +1,6 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """Models: preprocessors, segmentors, editors and their building blocks."""
+
 from .backbones import *  # noqa: F401,F403
 from .data_preprocessors import *  # noqa: F401,F403
 from .editors import *  # noqa: F401,F403

@@ -7,6 +7,7 @@ weighted: the sum is divided by the summed class weight of the pixels. An
 ignored pixel then weighs 1 in the divisor (0 with ``avg_non_ignore``);
 MMSegmentation 1.2 fails with an ``IndexError`` on such batches.
 """
+
 from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -16,17 +17,21 @@ import torch.nn.functional as F
 from mmflow_ext.registry import MODELS
 
 __all__ = [
-    'CrossEntropyLoss', 'cross_entropy', 'binary_cross_entropy',
-    'weight_reduce_loss'
+    'CrossEntropyLoss',
+    'cross_entropy',
+    'binary_cross_entropy',
+    'weight_reduce_loss',
 ]
 
 _EPS = torch.finfo(torch.float32).eps
 
 
-def weight_reduce_loss(loss: torch.Tensor,
-                       weight: Optional[torch.Tensor] = None,
-                       reduction: str = 'mean',
-                       avg_factor: Optional[float] = None) -> torch.Tensor:
+def weight_reduce_loss(
+    loss: torch.Tensor,
+    weight: Optional[torch.Tensor] = None,
+    reduction: str = 'mean',
+    avg_factor: Optional[float] = None,
+) -> torch.Tensor:
     """Weight an element-wise loss, then reduce it.
 
     Args:
@@ -49,12 +54,13 @@ def weight_reduce_loss(loss: torch.Tensor,
     """
     if reduction not in ('none', 'mean', 'sum'):
         raise ValueError(
-            f'reduction must be "none", "mean" or "sum", got {reduction!r}')
+            f'reduction must be "none", "mean" or "sum", got {reduction!r}'
+        )
     if weight is not None:
         if weight.dim() != loss.dim():
             raise ValueError(
-                f'weight has {weight.dim()} dims but the loss has '
-                f'{loss.dim()}')
+                f'weight has {weight.dim()} dims but the loss has {loss.dim()}'
+            )
         loss = loss * weight
     if avg_factor is None:
         if reduction == 'mean':
@@ -67,9 +73,12 @@ def weight_reduce_loss(loss: torch.Tensor,
     return loss
 
 
-def _mean_divisor(label: torch.Tensor, class_weight: Optional[torch.Tensor],
-                  ignore_index: int,
-                  avg_non_ignore: bool) -> Union[int, torch.Tensor]:
+def _mean_divisor(
+    label: torch.Tensor,
+    class_weight: Optional[torch.Tensor],
+    ignore_index: int,
+    avg_non_ignore: bool,
+) -> Union[int, torch.Tensor]:
     """Divisor of the mean cross-entropy: the pixel count, or with class
     weights the summed weight of the pixels' classes (a weighted mean).
 
@@ -82,18 +91,21 @@ def _mean_divisor(label: torch.Tensor, class_weight: Optional[torch.Tensor],
             return label.numel() - int(ignored.sum())
         return label.numel()
     pixel_weight = class_weight[label.masked_fill(ignored, 0)]
-    return pixel_weight.masked_fill(ignored,
-                                    0.0 if avg_non_ignore else 1.0).sum()
+    return pixel_weight.masked_fill(
+        ignored, 0.0 if avg_non_ignore else 1.0
+    ).sum()
 
 
-def cross_entropy(pred: torch.Tensor,
-                  label: torch.Tensor,
-                  weight: Optional[torch.Tensor] = None,
-                  class_weight: Optional[torch.Tensor] = None,
-                  reduction: str = 'mean',
-                  avg_factor: Optional[float] = None,
-                  ignore_index: int = -100,
-                  avg_non_ignore: bool = False) -> torch.Tensor:
+def cross_entropy(
+    pred: torch.Tensor,
+    label: torch.Tensor,
+    weight: Optional[torch.Tensor] = None,
+    class_weight: Optional[torch.Tensor] = None,
+    reduction: str = 'mean',
+    avg_factor: Optional[float] = None,
+    ignore_index: int = -100,
+    avg_non_ignore: bool = False,
+) -> torch.Tensor:
     """Softmax cross-entropy of ``N×C×H×W`` logits and ``N×H×W`` labels.
 
     Args:
@@ -122,19 +134,23 @@ def cross_entropy(pred: torch.Tensor,
         label,
         weight=class_weight,
         reduction='none',
-        ignore_index=ignore_index)
+        ignore_index=ignore_index,
+    )
     if avg_factor is None and reduction == 'mean':
-        avg_factor = _mean_divisor(label, class_weight, ignore_index,
-                                   avg_non_ignore)
+        avg_factor = _mean_divisor(
+            label, class_weight, ignore_index, avg_non_ignore
+        )
     if weight is not None:
         weight = weight.float()
     return weight_reduce_loss(loss, weight, reduction, avg_factor)
 
 
 def _expand_onehot_labels(
-        labels: torch.Tensor, label_weights: Optional[torch.Tensor],
-        target_shape: torch.Size,
-        ignore_index: int) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    labels: torch.Tensor,
+    label_weights: Optional[torch.Tensor],
+    target_shape: torch.Size,
+    ignore_index: int,
+) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """One-hot labels of ``target_shape`` and the weights of valid pixels."""
     one_hot = labels.new_zeros(target_shape)
     valid = (labels >= 0) & (labels != ignore_index)
@@ -152,14 +168,16 @@ def _expand_onehot_labels(
     return one_hot, weights, valid_mask
 
 
-def binary_cross_entropy(pred: torch.Tensor,
-                         label: torch.Tensor,
-                         weight: Optional[torch.Tensor] = None,
-                         reduction: str = 'mean',
-                         avg_factor: Optional[float] = None,
-                         class_weight: Optional[torch.Tensor] = None,
-                         ignore_index: int = -100,
-                         avg_non_ignore: bool = False) -> torch.Tensor:
+def binary_cross_entropy(
+    pred: torch.Tensor,
+    label: torch.Tensor,
+    weight: Optional[torch.Tensor] = None,
+    reduction: str = 'mean',
+    avg_factor: Optional[float] = None,
+    class_weight: Optional[torch.Tensor] = None,
+    ignore_index: int = -100,
+    avg_non_ignore: bool = False,
+) -> torch.Tensor:
     """Sigmoid cross-entropy; class-index labels are expanded to one-hot.
 
     A one-channel ``pred`` (``N×1×H×W``) is binary segmentation: labels are
@@ -184,17 +202,22 @@ def binary_cross_entropy(pred: torch.Tensor,
         if kept.numel() and kept.max() > 1:
             raise ValueError(
                 'a one-channel prediction needs 0/1 labels, got label '
-                f'{int(kept.max())}')
+                f'{int(kept.max())}'
+            )
         pred = pred.squeeze(1)
     if pred.dim() != label.dim():
-        if not ((pred.dim() == 2 and label.dim() == 1) or
-                (pred.dim() == 4 and label.dim() == 3)):
+        if not (
+            (pred.dim() == 2 and label.dim() == 1)
+            or (pred.dim() == 4 and label.dim() == 3)
+        ):
             raise ValueError(
                 'binary_cross_entropy takes N×C logits with N labels or '
                 'N×C×H×W logits with N×H×W labels, got shapes '
-                f'{tuple(pred.shape)} and {tuple(label.shape)}')
+                f'{tuple(pred.shape)} and {tuple(label.shape)}'
+            )
         label, weight, valid_mask = _expand_onehot_labels(
-            label, weight, pred.shape, ignore_index)
+            label, weight, pred.shape, ignore_index
+        )
     else:
         valid_mask = ((label >= 0) & (label != ignore_index)).float()
         weight = valid_mask if weight is None else weight * valid_mask
@@ -204,7 +227,8 @@ def binary_cross_entropy(pred: torch.Tensor,
         # one weight per class channel (dim 1), not per last-dim element
         class_weight = class_weight.view(-1, *[1] * (pred.dim() - 2))
     loss = F.binary_cross_entropy_with_logits(
-        pred, label.float(), pos_weight=class_weight, reduction='none')
+        pred, label.float(), pos_weight=class_weight, reduction='none'
+    )
     return weight_reduce_loss(loss, weight, reduction, avg_factor)
 
 
@@ -232,22 +256,26 @@ class CrossEntropyLoss(nn.Module):
         tensor(0.6931)
     """
 
-    def __init__(self,
-                 use_sigmoid: bool = False,
-                 use_mask: bool = False,
-                 reduction: str = 'mean',
-                 class_weight: Optional[Union[List[float], str]] = None,
-                 loss_weight: float = 1.0,
-                 loss_name: str = 'loss_ce',
-                 avg_non_ignore: bool = False):
+    def __init__(
+        self,
+        use_sigmoid: bool = False,
+        use_mask: bool = False,
+        reduction: str = 'mean',
+        class_weight: Optional[Union[List[float], str]] = None,
+        loss_weight: float = 1.0,
+        loss_name: str = 'loss_ce',
+        avg_non_ignore: bool = False,
+    ):
         super().__init__()
         if use_mask:
             raise ValueError(
                 'CrossEntropyLoss(use_mask=True) (instance-mask loss) is not '
-                'supported for semantic segmentation')
+                'supported for semantic segmentation'
+            )
         if reduction not in ('none', 'mean', 'sum'):
-            raise ValueError('reduction must be "none", "mean" or "sum", got '
-                             f'{reduction!r}')
+            raise ValueError(
+                f'reduction must be "none", "mean" or "sum", got {reduction!r}'
+            )
         self.use_sigmoid = use_sigmoid
         self.use_mask = use_mask
         self.reduction = reduction
@@ -256,20 +284,23 @@ class CrossEntropyLoss(nn.Module):
         self.avg_non_ignore = avg_non_ignore
         self._loss_name = loss_name
         self.cls_criterion = (
-            binary_cross_entropy if use_sigmoid else cross_entropy)
+            binary_cross_entropy if use_sigmoid else cross_entropy
+        )
 
     def extra_repr(self) -> str:
         """The non-default switches, for ``print(model)``."""
         return f'avg_non_ignore={self.avg_non_ignore}'
 
-    def forward(self,
-                cls_score: torch.Tensor,
-                label: torch.Tensor,
-                weight: Optional[torch.Tensor] = None,
-                avg_factor: Optional[float] = None,
-                reduction_override: Optional[str] = None,
-                ignore_index: int = -100,
-                **kwargs) -> torch.Tensor:
+    def forward(
+        self,
+        cls_score: torch.Tensor,
+        label: torch.Tensor,
+        weight: Optional[torch.Tensor] = None,
+        avg_factor: Optional[float] = None,
+        reduction_override: Optional[str] = None,
+        ignore_index: int = -100,
+        **kwargs,
+    ) -> torch.Tensor:
         """Compute the loss.
 
         Args:
@@ -284,8 +315,11 @@ class CrossEntropyLoss(nn.Module):
             Tensor: The weighted loss.
         """
         reduction = reduction_override or self.reduction
-        class_weight = (None if self.class_weight is None else
-                        cls_score.new_tensor(self.class_weight))
+        class_weight = (
+            None
+            if self.class_weight is None
+            else cls_score.new_tensor(self.class_weight)
+        )
         return self.loss_weight * self.cls_criterion(
             cls_score,
             label,
@@ -295,7 +329,8 @@ class CrossEntropyLoss(nn.Module):
             avg_factor=avg_factor,
             avg_non_ignore=self.avg_non_ignore,
             ignore_index=ignore_index,
-            **kwargs)
+            **kwargs,
+        )
 
     @property
     def loss_name(self) -> str:
@@ -304,14 +339,16 @@ class CrossEntropyLoss(nn.Module):
 
 
 def _load_class_weight(
-    class_weight: Optional[Union[Sequence[float],
-                                 str]]) -> Optional[List[float]]:
+    class_weight: Optional[Union[Sequence[float], str]],
+) -> Optional[List[float]]:
     """Class weights from a list or from a ``.npy``/``.json``/``.yaml``
     file (MMSegmentation's ``get_class_weight``)."""
     if class_weight is None or not isinstance(class_weight, str):
         return None if class_weight is None else list(class_weight)
     if class_weight.endswith('.npy'):
         import numpy as np
+
         return np.load(class_weight).tolist()
     from mmengine.fileio import load
+
     return list(load(class_weight))

@@ -8,20 +8,26 @@ from mmflow_ext.registry import HOOKS
 VISUALIZER = dict(
     type='ConcatImageVisualizer',
     fn_key='gt_path',
-    img_keys=['gt_img', 'input', 'pred_img'])
+    img_keys=['gt_img', 'input', 'pred_img'],
+)
 
 
 def test_default_hook_of_a_config_object_gets_all_test_samples():
     cfg = Config(
         dict(
             visualizer=dict(
-                VISUALIZER, vis_backends=[dict(type='LocalVisBackend')]),
+                VISUALIZER, vis_backends=[dict(type='LocalVisBackend')]
+            ),
             default_hooks=dict(
                 visualization=dict(
                     type='BasicVisualizationHook',
                     interval=dict(val=4),
                     max_samples=2,
-                    on_test=False))))
+                    on_test=False,
+                )
+            ),
+        )
+    )
     enable_visualization(cfg, show_dir='out/vis')
     hook_cfg = cfg.default_hooks.visualization
     assert hook_cfg.to_dict() == dict(
@@ -29,7 +35,8 @@ def test_default_hook_of_a_config_object_gets_all_test_samples():
         interval=dict(val=4, test=1),
         max_samples=dict(val=2, test=None),
         on_test=True,
-        draw=True)
+        draw=True,
+    )
     assert cfg.visualizer.save_dir == 'out/vis'
     assert len(cfg.visualizer.vis_backends) == 1  # not added twice
     hook = HOOKS.build(hook_cfg)
@@ -43,8 +50,9 @@ def test_seg_hook_in_custom_hooks_keeps_its_val_interval_and_can_show():
         visualizer=VISUALIZER,
         custom_hooks=[
             dict(type='EMAHook'),
-            dict(type='mmflow_ext.SegVisualizationHook', draw=False)
-        ])
+            dict(type='mmflow_ext.SegVisualizationHook', draw=False),
+        ],
+    )
     enable_visualization(cfg, show=True, wait_time=2)
     hook_cfg = cfg['custom_hooks'][1]
     assert hook_cfg['interval'] == dict(val=50, test=1)
@@ -56,15 +64,21 @@ def test_seg_hook_in_custom_hooks_keeps_its_val_interval_and_can_show():
 
 def test_missing_hook_or_visualizer():
     with pytest.raises(
-            RuntimeError,
-            match='has no hook of type '
-            'BasicVisualizationHook or SegVisualizationHook'):
+        RuntimeError,
+        match='has no hook of type '
+        'BasicVisualizationHook or SegVisualizationHook',
+    ):
         enable_visualization(
             dict(
                 visualizer=VISUALIZER,
-                default_hooks=dict(logger=dict(type='LoggerHook'))))
+                default_hooks=dict(logger=dict(type='LoggerHook')),
+            )
+        )
     with pytest.raises(RuntimeError, match='has no `visualizer` dict'):
         enable_visualization(
             dict(
                 default_hooks=dict(
-                    visualization=dict(type='BasicVisualizationHook'))))
+                    visualization=dict(type='BasicVisualizationHook')
+                )
+            )
+        )
