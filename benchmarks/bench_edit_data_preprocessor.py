@@ -16,14 +16,16 @@ be bit-identical.
 
 Run ``python benchmarks/bench_edit_data_preprocessor.py [--tiny]``.
 """
+
 from typing import List
 
 import torch
 import torch.nn.functional as F
 from common import Row, parse_args, peak_memory, report, time_fn
 
-from mmflow_ext.models.data_preprocessors.data_preprocessor import \
-    DataPreprocessor
+from mmflow_ext.models.data_preprocessors.data_preprocessor import (
+    DataPreprocessor,
+)
 from mmflow_ext.structures import DataSample
 
 SWAP = torch.tensor([2, 1, 0])
@@ -33,7 +35,8 @@ def make_batch(num: int, size: int) -> List[torch.Tensor]:
     gen = torch.Generator().manual_seed(0)
     return [
         torch.randint(
-            0, 256, (3, size, size), dtype=torch.uint8, generator=gen)
+            0, 256, (3, size, size), dtype=torch.uint8, generator=gen
+        )
         for _ in range(num)
     ]
 
@@ -41,9 +44,9 @@ def make_batch(num: int, size: int) -> List[torch.Tensor]:
 def reference_forward(images: List[torch.Tensor], target: int) -> torch.Tensor:
     """Pad (pixel space), stack, swap channels, normalize."""
     padded = [
-        F.pad(img,
-              (0, target - img.shape[-1], 0,
-               target - img.shape[-2])) if img.shape[-1] != target else img
+        F.pad(img, (0, target - img.shape[-1], 0, target - img.shape[-2]))
+        if img.shape[-1] != target
+        else img
         for img in images
     ]
     batch = torch.stack(padded).index_select(1, SWAP)
@@ -68,10 +71,12 @@ def main() -> None:
         pre = DataPreprocessor(
             output_channel_order='RGB',
             pad_size_divisor=divisor,
-            data_keys=None)
+            data_keys=None,
+        )
         data = dict(
             inputs=images,
-            data_samples=[DataSample(metainfo=meta) for _ in images])
+            data_samples=[DataSample(metainfo=meta) for _ in images],
+        )
 
         def ours_forward():
             return pre(data, training=True)
@@ -93,34 +98,52 @@ def main() -> None:
             torch.set_num_threads(threads)
             ref_inputs = reference_forward(images, target)
             equal_forward = torch.equal(inputs, ref_inputs)
-            equal_destruct = torch.equal(ours_destruct(),
-                                         reference_destruct(ref_inputs, size))
+            equal_destruct = torch.equal(
+                ours_destruct(), reference_destruct(ref_inputs, size)
+            )
             equal_both = equal_destruct and torch.equal(
-                ours_both(),
-                torch.stack(images).float())
+                ours_both(), torch.stack(images).float()
+            )
             shape = f'{num}x3x{size}x{size} u8 bgr->rgb'
             pad = '' if divisor == 1 else f', pad to /{divisor}'
             rows.append(
                 Row(
-                    'edit DataPreprocessor.forward', shape + pad,
-                    time_fn(ours_forward,
-                            args.repeats), 'stack-then-normalize',
-                    time_fn(lambda: reference_forward(images, target),
-                            args.repeats), peak_memory(ours_forward),
-                    equal_forward))
+                    'edit DataPreprocessor.forward',
+                    shape + pad,
+                    time_fn(ours_forward, args.repeats),
+                    'stack-then-normalize',
+                    time_fn(
+                        lambda: reference_forward(images, target), args.repeats
+                    ),
+                    peak_memory(ours_forward),
+                    equal_forward,
+                )
+            )
             rows.append(
                 Row(
-                    'edit DataPreprocessor.destruct', shape + pad,
-                    time_fn(ours_destruct,
-                            args.repeats), 'denorm-swap-crop-clamp',
-                    time_fn(lambda: reference_destruct(ref_inputs, size),
-                            args.repeats), peak_memory(ours_destruct),
-                    equal_destruct))
+                    'edit DataPreprocessor.destruct',
+                    shape + pad,
+                    time_fn(ours_destruct, args.repeats),
+                    'denorm-swap-crop-clamp',
+                    time_fn(
+                        lambda: reference_destruct(ref_inputs, size),
+                        args.repeats,
+                    ),
+                    peak_memory(ours_destruct),
+                    equal_destruct,
+                )
+            )
             rows.append(
-                Row('edit forward + destruct', shape + pad,
-                    time_fn(ours_both, args.repeats), 'both references',
+                Row(
+                    'edit forward + destruct',
+                    shape + pad,
+                    time_fn(ours_both, args.repeats),
+                    'both references',
                     time_fn(reference_both, args.repeats),
-                    peak_memory(ours_both), equal_both))
+                    peak_memory(ours_both),
+                    equal_both,
+                )
+            )
     report(rows, args.json)
 
 

@@ -15,6 +15,7 @@ References measured in the same run:
 
 Run ``python benchmarks/bench_image_quality.py [--tiny]``.
 """
+
 import cv2
 import numpy as np
 import torch
@@ -22,7 +23,7 @@ from common import Row, parse_args, peak_memory, report, time_fn
 
 from mmflow_ext.evaluation.functional import psnr, ssim
 
-C1, C2 = (0.01 * 255)**2, (0.03 * 255)**2
+C1, C2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
 
 
 def make_pairs(num: int, size: int):
@@ -44,15 +45,20 @@ def reference_ssim(img1: np.ndarray, img2: np.ndarray) -> float:
         mx, my = blur(x), blur(y)
         sx, sy = blur(x * x) - mx**2, blur(y * y) - my**2
         sxy = blur(x * y) - mx * my
-        values.append(((2 * mx * my + C1) * (2 * sxy + C2) /
-                       ((mx**2 + my**2 + C1) * (sx + sy + C2))).mean())
+        values.append(
+            (
+                (2 * mx * my + C1)
+                * (2 * sxy + C2)
+                / ((mx**2 + my**2 + C1) * (sx + sy + C2))
+            ).mean()
+        )
     return float(np.mean(values))
 
 
 def reference_psnr(img1: np.ndarray, img2: np.ndarray) -> float:
     a = img1.transpose(1, 2, 0).astype(np.float64)
     b = img2.transpose(1, 2, 0).astype(np.float64)
-    return float(20 * np.log10(255. / np.sqrt(((a - b)**2).mean())))
+    return float(20 * np.log10(255.0 / np.sqrt(((a - b) ** 2).mean())))
 
 
 def main() -> None:
@@ -73,14 +79,27 @@ def main() -> None:
         ssim_equal = np.allclose(ours_ssim(), ref_ssim(), rtol=0, atol=1e-6)
         psnr_equal = np.allclose(ours_psnr(), ref_psnr(), rtol=0, atol=1e-9)
         rows.append(
-            Row('ssim', workload, time_fn(ours_ssim, args.repeats),
+            Row(
+                'ssim',
+                workload,
+                time_fn(ours_ssim, args.repeats),
                 'per-channel float64 cv2.filter2D',
-                time_fn(ref_ssim,
-                        args.repeats), peak_memory(ours_ssim), ssim_equal))
+                time_fn(ref_ssim, args.repeats),
+                peak_memory(ours_ssim),
+                ssim_equal,
+            )
+        )
         rows.append(
-            Row('psnr', workload, time_fn(ours_psnr, args.repeats),
-                'numpy float64', time_fn(ref_psnr, args.repeats),
-                peak_memory(ours_psnr), psnr_equal))
+            Row(
+                'psnr',
+                workload,
+                time_fn(ours_psnr, args.repeats),
+                'numpy float64',
+                time_fn(ref_psnr, args.repeats),
+                peak_memory(ours_psnr),
+                psnr_equal,
+            )
+        )
     report(rows, args.json)
 
 

@@ -17,6 +17,7 @@ sample keeps until the end of the evaluation are printed after the table.
 
 Run: ``python benchmarks/bench_iou_metric.py [--tiny] [--threads 1 2]``.
 """
+
 from typing import Callable, Dict, List, Tuple
 
 import numpy as np
@@ -32,8 +33,9 @@ IGNORE_INDEX = 255
 CLASSES = tuple(f'class_{i}' for i in range(NUM_CLASSES))
 
 
-def make_samples(count: int, height: int, width: int,
-                 dtype: torch.dtype) -> List[dict]:
+def make_samples(
+    count: int, height: int, width: int, dtype: torch.dtype
+) -> List[dict]:
     """``to_dict()`` samples as the Evaluator hands them to a metric."""
     generator = torch.Generator().manual_seed(0)
     samples = []
@@ -42,18 +44,22 @@ def make_samples(count: int, height: int, width: int,
         label = torch.randint(0, NUM_CLASSES, shape, generator=generator)
         noise = torch.randint(0, NUM_CLASSES, shape, generator=generator)
         pred = torch.where(
-            torch.rand(shape, generator=generator) < 0.7, label, noise)
+            torch.rand(shape, generator=generator) < 0.7, label, noise
+        )
         label[torch.rand(shape, generator=generator) < 0.05] = IGNORE_INDEX
         samples.append(
             dict(
                 img_path='frame.png',
                 gt_sem_seg=dict(data=label.to(dtype)),
-                pred_sem_seg=dict(data=pred.to(dtype))))
+                pred_sem_seg=dict(data=pred.to(dtype)),
+            )
+        )
     return samples
 
 
-def histc_areas(pred: torch.Tensor,
-                label: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+def histc_areas(
+    pred: torch.Tensor, label: torch.Tensor
+) -> Tuple[torch.Tensor, ...]:
     """Per-class areas of one sample in float32, the histogram way."""
     valid = label != IGNORE_INDEX
     pred, label = pred[valid], label[valid]
@@ -62,23 +68,31 @@ def histc_areas(pred: torch.Tensor,
     area_intersect = torch.histc(hit.float(), **bins)
     area_pred = torch.histc(pred.float(), **bins)
     area_label = torch.histc(label.float(), **bins)
-    return (area_intersect, area_pred + area_label - area_intersect, area_pred,
-            area_label)
+    return (
+        area_intersect,
+        area_pred + area_label - area_intersect,
+        area_pred,
+        area_label,
+    )
 
 
 def histc_evaluation(samples: List[dict]) -> Dict[str, object]:
     """The reference: histograms per sample, float32 sums, mIoU."""
     results = [
-        histc_areas(s['pred_sem_seg']['data'].squeeze(),
-                    s['gt_sem_seg']['data'].squeeze()) for s in samples
+        histc_areas(
+            s['pred_sem_seg']['data'].squeeze(),
+            s['gt_sem_seg']['data'].squeeze(),
+        )
+        for s in samples
     ]
     intersect, union, pred, label = (sum(r) for r in zip(*results))
     iou = (intersect / union).numpy()
     return dict(
-        areas=np.stack([intersect.numpy(),
-                        pred.numpy(),
-                        label.numpy()]).astype(np.int64),
-        mIoU=round(float(np.nanmean(iou)) * 100, 2))
+        areas=np.stack(
+            [intersect.numpy(), pred.numpy(), label.numpy()]
+        ).astype(np.int64),
+        mIoU=round(float(np.nanmean(iou)) * 100, 2),
+    )
 
 
 def our_evaluation(samples: List[dict]) -> Dict[str, object]:
@@ -89,13 +103,16 @@ def our_evaluation(samples: List[dict]) -> Dict[str, object]:
     return dict(
         areas=areas,
         entry_bytes=metric.results[0].nbytes,
-        **metric.compute_metrics(metric.results))
+        **metric.compute_metrics(metric.results),
+    )
 
 
 def torchmetrics_evaluation(samples: List[dict]) -> np.ndarray:
     from torchmetrics.classification import MulticlassJaccardIndex
+
     metric = MulticlassJaccardIndex(
-        num_classes=NUM_CLASSES, ignore_index=IGNORE_INDEX)
+        num_classes=NUM_CLASSES, ignore_index=IGNORE_INDEX
+    )
     for s in samples:
         metric.update(s['pred_sem_seg']['data'], s['gt_sem_seg']['data'])
     metric.compute()
@@ -104,8 +121,11 @@ def torchmetrics_evaluation(samples: List[dict]) -> np.ndarray:
 
 def our_confusion(samples: List[dict]) -> np.ndarray:
     return sum(
-        confusion_matrix(s['pred_sem_seg']['data'], s['gt_sem_seg']['data'],
-                         NUM_CLASSES).numpy() for s in samples)
+        confusion_matrix(
+            s['pred_sem_seg']['data'], s['gt_sem_seg']['data'], NUM_CLASSES
+        ).numpy()
+        for s in samples
+    )
 
 
 def sparse_entry_bytes(samples: List[dict]) -> int:
@@ -116,9 +136,15 @@ def sparse_entry_bytes(samples: List[dict]) -> int:
     return max(entry.nbytes for entry in metric.results)
 
 
-def compare(name: str, workload: str, samples: List[dict], args,
-            reference_name: str, reference: Callable[[], object],
-            equal: Callable[[object], bool]) -> Row:
+def compare(
+    name: str,
+    workload: str,
+    samples: List[dict],
+    args,
+    reference_name: str,
+    reference: Callable[[], object],
+    equal: Callable[[object], bool],
+) -> Row:
     ours = time_fn(lambda: our_evaluation(samples), repeats=args.repeats)
     theirs = time_fn(reference, repeats=args.repeats)
     return Row(
@@ -128,7 +154,8 @@ def compare(name: str, workload: str, samples: List[dict], args,
         reference_name=reference_name,
         reference=theirs,
         peak_bytes=peak_memory(lambda: our_evaluation(samples)),
-        outputs_equal=equal(reference()))
+        outputs_equal=equal(reference()),
+    )
 
 
 def main() -> None:
@@ -138,6 +165,7 @@ def main() -> None:
     MMLogger.get_instance('bench_iou_metric', log_level='WARNING')
     try:
         import torchmetrics  # noqa: F401
+
         has_torchmetrics = True
     except ImportError:
         has_torchmetrics = False
@@ -147,32 +175,50 @@ def main() -> None:
         torch.set_num_threads(threads)
         for dtype in (torch.int64, torch.uint8):
             samples = make_samples(count, height, width, dtype)
-            workload = (f'{count}x{height}x{width} {str(dtype)[6:]}, '
-                        f'{NUM_CLASSES} classes')
+            workload = (
+                f'{count}x{height}x{width} {str(dtype)[6:]}, '
+                f'{NUM_CLASSES} classes'
+            )
             ours = our_evaluation(samples)
             rows.append(
                 compare(
-                    'IoUMetric', workload, samples, args, 'histc per sample',
-                    lambda: histc_evaluation(samples), lambda ref: bool(
-                        np.array_equal(ref['areas'], ours['areas']) and ref[
-                            'mIoU'] == ours['mIoU'])))
+                    'IoUMetric',
+                    workload,
+                    samples,
+                    args,
+                    'histc per sample',
+                    lambda: histc_evaluation(samples),
+                    lambda ref: bool(
+                        np.array_equal(ref['areas'], ours['areas'])
+                        and ref['mIoU'] == ours['mIoU']
+                    ),
+                )
+            )
             if has_torchmetrics and dtype == torch.int64:
                 rows.append(
                     compare(
-                        'IoUMetric', workload, samples, args,
+                        'IoUMetric',
+                        workload,
+                        samples,
+                        args,
                         'torchmetrics MulticlassJaccardIndex',
                         lambda: torchmetrics_evaluation(samples),
                         lambda ref: bool(
-                            np.array_equal(ref, our_confusion(samples)))))
+                            np.array_equal(ref, our_confusion(samples))
+                        ),
+                    )
+                )
     report(rows, args.json)
     if not has_torchmetrics:
         print('torchmetrics is not installed: its row is skipped')
     limit = 4 * NUM_CLASSES * 8
-    print(f'bytes per retained result: {ours["entry_bytes"]} '
-          f'(3 x {NUM_CLASSES} int64 areas; limit 4 x C x 8 = {limit}), '
-          f'the same for any image size; with confusion_matrix=True: '
-          f'{sparse_entry_bytes(samples)} (non-zero cells, at most '
-          f'{NUM_CLASSES * NUM_CLASSES * 16})')
+    print(
+        f'bytes per retained result: {ours["entry_bytes"]} '
+        f'(3 x {NUM_CLASSES} int64 areas; limit 4 x C x 8 = {limit}), '
+        f'the same for any image size; with confusion_matrix=True: '
+        f'{sparse_entry_bytes(samples)} (non-zero cells, at most '
+        f'{NUM_CLASSES * NUM_CLASSES * 16})'
+    )
 
 
 if __name__ == '__main__':

@@ -11,6 +11,7 @@ classes. ``seg_logits`` and ``pred_sem_seg`` must be identical.
 
 Run ``python benchmarks/bench_postprocess_result.py [--tiny]``.
 """
+
 from typing import List, Tuple
 
 import torch
@@ -40,8 +41,12 @@ class PostProcessOnly(BaseSegmentor):
         raise NotImplementedError
 
 
-def make_samples(num: int, img_hw: Tuple[int, int], pad_hw: Tuple[int, int],
-                 ori_hw: Tuple[int, int]) -> List[SegDataSample]:
+def make_samples(
+    num: int,
+    img_hw: Tuple[int, int],
+    pad_hw: Tuple[int, int],
+    ori_hw: Tuple[int, int],
+) -> List[SegDataSample]:
     padding = (0, pad_hw[1] - img_hw[1], 0, pad_hw[0] - img_hw[0])
     return [
         SegDataSample(
@@ -50,27 +55,29 @@ def make_samples(num: int, img_hw: Tuple[int, int], pad_hw: Tuple[int, int],
                 img_shape=img_hw,
                 img_padding_size=padding,
                 flip=i % 2 == 1,
-                flip_direction='horizontal')) for i in range(num)
+                flip_direction='horizontal',
+            )
+        )
+        for i in range(num)
     ]
 
 
 def loop_reference(
-        seg_logits: torch.Tensor, samples: List[SegDataSample]
+    seg_logits: torch.Tensor, samples: List[SegDataSample]
 ) -> List[Tuple[torch.Tensor, torch.Tensor]]:
     """Per sample: crop, unflip, resize, argmax."""
     results = []
     height, width = seg_logits.shape[-2:]
     for i, sample in enumerate(samples):
         left, right, top, bottom = sample.img_padding_size
-        logits = seg_logits[i:i + 1, :, top:height - bottom,
-                            left:width - right]
+        logits = seg_logits[
+            i : i + 1, :, top : height - bottom, left : width - right
+        ]
         if sample.flip:
-            logits = logits.flip(dims=(3, ))
+            logits = logits.flip(dims=(3,))
         logits = F.interpolate(
-            logits,
-            size=sample.ori_shape,
-            mode='bilinear',
-            align_corners=False).squeeze(0)
+            logits, size=sample.ori_shape, mode='bilinear', align_corners=False
+        ).squeeze(0)
         results.append((logits, logits.argmax(dim=0, keepdim=True)))
     return results
 
@@ -78,11 +85,21 @@ def loop_reference(
 def main() -> None:
     args = parse_args(__doc__.splitlines()[0])
     if args.tiny:
-        num, classes, img_hw, pad_hw, ori_hw = (2, 19, (30, 60), (32, 64),
-                                                (60, 120))
+        num, classes, img_hw, pad_hw, ori_hw = (
+            2,
+            19,
+            (30, 60),
+            (32, 64),
+            (60, 120),
+        )
     else:
-        num, classes, img_hw, pad_hw, ori_hw = (8, 19, (500, 1000),
-                                                (512, 1024), (1024, 2048))
+        num, classes, img_hw, pad_hw, ori_hw = (
+            8,
+            19,
+            (500, 1000),
+            (512, 1024),
+            (1024, 2048),
+        )
     gen = torch.Generator().manual_seed(0)
     seg_logits = torch.randn((num, classes) + pad_hw, generator=gen)
     model = PostProcessOnly()
@@ -92,12 +109,15 @@ def main() -> None:
         return model.postprocess_result(seg_logits, samples)
 
     def reference():
-        return loop_reference(seg_logits,
-                              make_samples(num, img_hw, pad_hw, ori_hw))
+        return loop_reference(
+            seg_logits, make_samples(num, img_hw, pad_hw, ori_hw)
+        )
 
     rows = []
-    workload = (f'{num}x{classes}x{pad_hw[0]}x{pad_hw[1]} -> crop, '
-                f'flip, resize to {ori_hw[0]}x{ori_hw[1]}')
+    workload = (
+        f'{num}x{classes}x{pad_hw[0]}x{pad_hw[1]} -> crop, '
+        f'flip, resize to {ori_hw[0]}x{ori_hw[1]}'
+    )
     for threads in args.threads:
         torch.set_num_threads(threads)
         out = ours()
@@ -105,12 +125,21 @@ def main() -> None:
         equal = all(
             s.seg_logits.data.equal(r_logits)
             and s.pred_sem_seg.data.equal(r_pred)
-            for s, (r_logits, r_pred) in zip(out, ref))
+            for s, (r_logits, r_pred) in zip(out, ref)
+        )
         del out, ref
         ours_t = time_fn(ours, args.repeats)
         rows.append(
-            Row('postprocess_result', workload, ours_t, 'per-sample loop',
-                time_fn(reference, args.repeats), peak_memory(ours), equal))
+            Row(
+                'postprocess_result',
+                workload,
+                ours_t,
+                'per-sample loop',
+                time_fn(reference, args.repeats),
+                peak_memory(ours),
+                equal,
+            )
+        )
     report(rows, args.json)
 
 

@@ -15,9 +15,14 @@ References measured in the same run:
   copies of the masks, when ours handles masks) into preallocated buffers:
   a floor with no normalization, padding or allocation. Its "speed-up" is
   below 1; ``1 / speed-up`` is how many times slower than a copy we are.
+- ``torch.empty batches``: ours with the batch tensors allocated by plain
+  ``torch.empty`` instead of :func:`mmflow_ext.models.utils.empty_batch`
+  (which advises huge pages for batches of 4 MiB and more): what the
+  huge-page advice gains. Below 4 MiB (``--tiny``) both are the same code.
 
 Run ``python benchmarks/bench_seg_data_preprocessor.py [--tiny]``.
 """
+
 from typing import List, Tuple
 
 import torch
@@ -25,34 +30,42 @@ import torch.nn.functional as F
 from common import Row, parse_args, peak_memory, report, time_fn
 from mmengine.structures import PixelData
 
-from mmflow_ext.models.data_preprocessors.seg_data_preprocessor import \
-    SegDataPreProcessor
+from mmflow_ext.models.data_preprocessors import seg_data_preprocessor
+from mmflow_ext.models.data_preprocessors.seg_data_preprocessor import (
+    SegDataPreProcessor,
+)
 from mmflow_ext.structures import SegDataSample
 
 MEAN = [123.675, 116.28, 103.53]
 STD = [58.395, 57.12, 57.375]
 
 
-def make_batch(num: int, height: int,
-               width: int) -> Tuple[List[torch.Tensor], List[SegDataSample]]:
+def make_batch(
+    num: int, height: int, width: int
+) -> Tuple[List[torch.Tensor], List[SegDataSample]]:
     """Images as CHW views of HWC uint8 arrays, and uint8 masks."""
     gen = torch.Generator().manual_seed(0)
     images, samples = [], []
     for _ in range(num):
         hwc = torch.randint(
-            0, 256, (height, width, 3), dtype=torch.uint8, generator=gen)
+            0, 256, (height, width, 3), dtype=torch.uint8, generator=gen
+        )
         images.append(hwc.permute(2, 0, 1))
         sample = SegDataSample(metainfo=dict(ori_shape=(height, width)))
         sample.gt_sem_seg = PixelData(
             data=torch.randint(
-                0, 19, (1, height, width), dtype=torch.uint8, generator=gen))
+                0, 19, (1, height, width), dtype=torch.uint8, generator=gen
+            )
+        )
         samples.append(sample)
     return images, samples
 
 
 def per_sample_reference(
-        images: List[torch.Tensor], samples: List[SegDataSample],
-        pad_hw: Tuple[int, int]) -> Tuple[torch.Tensor, List[torch.Tensor]]:
+    images: List[torch.Tensor],
+    samples: List[SegDataSample],
+    pad_hw: Tuple[int, int],
+) -> Tuple[torch.Tensor, List[torch.Tensor]]:
     """The straightforward per-sample version."""
     mean = torch.tensor(MEAN).view(-1, 1, 1)
     std = torch.tensor(STD).view(-1, 1, 1)
@@ -64,6 +77,11 @@ def per_sample_reference(
         padded.append(F.pad(x, pad, value=0))
         labels.append(F.pad(sample.gt_sem_seg.data.long(), pad, value=255))
     return torch.stack(padded), labels
+
+
+def plain_empty(shape, dtype, device) -> torch.Tensor:
+    """``torch.empty`` with ``empty_batch``'s arguments."""
+    return torch.empty(tuple(shape), dtype=dtype, device=device)
 
 
 def main() -> None:
@@ -87,13 +105,20 @@ def main() -> None:
 
     rows = []
     for pad_name, kwargs, pad_hw in (
-        ('size_divisor=32', dict(size_divisor=32), (-(-height // 32) * 32,
-                                                    -(-width // 32) * 32)),
-        ('size=+8px', dict(size=(height + 8, width + 16)), (height + 8,
-                                                            width + 16)),
+        (
+            'size_divisor=32',
+            dict(size_divisor=32),
+            (-(-height // 32) * 32, -(-width // 32) * 32),
+        ),
+        (
+            'size=+8px',
+            dict(size=(height + 8, width + 16)),
+            (height + 8, width + 16),
+        ),
     ):
         pre = SegDataPreProcessor(
-            mean=MEAN, std=STD, bgr_to_rgb=True, **kwargs)
+            mean=MEAN, std=STD, bgr_to_rgb=True, **kwargs
+        )
 
         def ours():
             return pre(data, training=True)
@@ -104,33 +129,71 @@ def main() -> None:
         def reference():
             return per_sample_reference(images, samples, pad_hw)
 
+        def ours_torch_empty():
+            allocator = seg_data_preprocessor.empty_batch
+            seg_data_preprocessor.empty_batch = plain_empty
+            try:
+                return pre(data, training=True)
+            finally:
+                seg_data_preprocessor.empty_batch = allocator
+
         for threads in args.threads:
             torch.set_num_threads(threads)
             out = ours()
             ref_inputs, ref_labels = reference()
-            equal = (
-                out['inputs'].equal(ref_inputs) and all(
-                    s.gt_sem_seg.data.equal(lab)
-                    for s, lab in zip(out['data_samples'], ref_labels)))
+            equal = out['inputs'].equal(ref_inputs) and all(
+                s.gt_sem_seg.data.equal(lab)
+                for s, lab in zip(out['data_samples'], ref_labels)
+            )
             equal_images = ours_images()['inputs'].equal(ref_inputs)
             del out, ref_inputs, ref_labels
             ours_t = time_fn(ours, args.repeats)
             peak = peak_memory(ours)
-            workload = (f'train {num}x3x{height}x{width} u8 + masks, '
-                        f'{pad_name}')
+            workload = f'train {num}x3x{height}x{width} u8 + masks, {pad_name}'
             rows.append(
-                Row('SegDataPreProcessor', workload, ours_t, 'per-sample',
-                    time_fn(reference, args.repeats), peak, equal))
+                Row(
+                    'SegDataPreProcessor',
+                    workload,
+                    ours_t,
+                    'per-sample',
+                    time_fn(reference, args.repeats),
+                    peak,
+                    equal,
+                )
+            )
             rows.append(
-                Row('SegDataPreProcessor', workload, ours_t,
+                Row(
+                    'SegDataPreProcessor',
+                    workload,
+                    ours_t,
                     'plain copy (images + masks)',
-                    time_fn(plain_copy_batch, args.repeats), peak, equal))
+                    time_fn(plain_copy_batch, args.repeats),
+                    peak,
+                    equal,
+                )
+            )
             rows.append(
-                Row('SegDataPreProcessor',
+                Row(
+                    'SegDataPreProcessor',
+                    workload,
+                    ours_t,
+                    'torch.empty batches',
+                    time_fn(ours_torch_empty, args.repeats),
+                    peak,
+                    equal,
+                )
+            )
+            rows.append(
+                Row(
+                    'SegDataPreProcessor',
                     f'train {num}x3x{height}x{width} u8, {pad_name}',
-                    time_fn(ours_images, args.repeats), 'plain copy (images)',
+                    time_fn(ours_images, args.repeats),
+                    'plain copy (images)',
                     time_fn(plain_copy_images, args.repeats),
-                    peak_memory(ours_images), equal_images))
+                    peak_memory(ours_images),
+                    equal_images,
+                )
+            )
     report(rows, args.json)
 
 

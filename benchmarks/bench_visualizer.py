@@ -8,11 +8,15 @@ Workloads (``--tiny`` shrinks 256 to 32):
 - segmentation: ``img | gt_sem_seg | pred_sem_seg``, a uint8 image and two
   19-class label maps with ignore pixels, blended at alpha 0.5.
 
-Each is timed with the PNG write (``row+png``) and without (``row``). The
-reference is the straightforward algorithm: ``to_dict()`` of the sample,
-per-key numpy conversion with a temporary per step, padding and joining by
-concatenation, and label maps painted one class at a time.
+Each is timed with the PNG write (``row+png``: ours through the atomic
+``LocalVisBackend`` that configs of the ``mmflow_ext`` scope get, which
+fsyncs and renames; the reference through MMEngine's ``cv2.imwrite``) and
+without (``row``). The reference is the straightforward algorithm:
+``to_dict()`` of the sample, per-key numpy conversion with a temporary per
+step, padding and joining by concatenation, and label maps painted one
+class at a time.
 """
+
 import os.path as osp
 import tempfile
 
@@ -21,10 +25,10 @@ import numpy as np
 import torch
 from common import Row, parse_args, peak_memory, report, time_fn
 from mmengine.structures import BaseDataElement, PixelData
-from mmengine.visualization import LocalVisBackend
+from mmengine.visualization import LocalVisBackend as MMEngineLocalVisBackend
 
 from mmflow_ext.structures import SegDataSample
-from mmflow_ext.visualization import ConcatImageVisualizer
+from mmflow_ext.visualization import ConcatImageVisualizer, LocalVisBackend
 
 NUM_CLASSES = 19
 
@@ -62,12 +66,9 @@ def reference_mask(value, palette, background, alpha):
     return np.where(painted[..., None], blend, background)
 
 
-def reference_row(sample,
-                  img_keys,
-                  seg_keys=(),
-                  extra=None,
-                  palette=None,
-                  alpha=1.0):
+def reference_row(
+    sample, img_keys, seg_keys=(), extra=None, palette=None, alpha=1.0
+):
     merged = sample.to_dict()
     merged.update(merged.get('output', {}))
     merged.update(extra or {})
@@ -80,8 +81,12 @@ def reference_row(sample,
     height = max(tile.shape[0] for tile in tiles)
     for i, tile in enumerate(tiles):
         if tile.shape[0] < height:
-            pad = np.ones((height - tile.shape[0], *tile.shape[1:]),
-                          dtype=tile.dtype) * 127
+            pad = (
+                np.ones(
+                    (height - tile.shape[0], *tile.shape[1:]), dtype=tile.dtype
+                )
+                * 127
+            )
             tiles[i] = np.concatenate([tile, pad], axis=0)
     return np.concatenate(tiles, axis=1)
 
@@ -96,45 +101,66 @@ def editing_case(size):
         metainfo=dict(gt_path='data/gt/baboon.png'),
         gt_img=image(size),
         input=image(size // 2),
-        output=BaseDataElement(pred_img=image(size)))
+        output=BaseDataElement(pred_img=image(size)),
+    )
     visualizer_kwargs = dict(
-        fn_key='gt_path', img_keys=['gt_img', 'input', 'pred_img'])
-    return sample, visualizer_kwargs, {}, lambda: reference_row(
-        sample, visualizer_kwargs['img_keys'])
+        fn_key='gt_path', img_keys=['gt_img', 'input', 'pred_img']
+    )
+    return (
+        sample,
+        visualizer_kwargs,
+        {},
+        lambda: reference_row(sample, visualizer_kwargs['img_keys']),
+    )
 
 
 def segmentation_case(size):
     generator = torch.Generator().manual_seed(0)
     labels = torch.randint(
-        0, NUM_CLASSES, (2, 1, size, size), generator=generator)
-    labels[:, :, :size // 8] = 255
+        0, NUM_CLASSES, (2, 1, size, size), generator=generator
+    )
+    labels[:, :, : size // 8] = 255
     sample = SegDataSample(
         metainfo=dict(img_path='data/img/street.png'),
         gt_sem_seg=PixelData(data=labels[0].to(torch.uint8)),
-        pred_sem_seg=PixelData(data=labels[1]))
+        pred_sem_seg=PixelData(data=labels[1]),
+    )
     image = np.random.RandomState(0).randint(
-        0, 256, (size, size, 3), dtype=np.uint8)
+        0, 256, (size, size, 3), dtype=np.uint8
+    )
     palette = np.random.RandomState(1).randint(0, 256, (NUM_CLASSES, 3))
     visualizer_kwargs = dict(
         fn_key='img_path',
         img_keys=['img', 'gt_sem_seg', 'pred_sem_seg'],
         blend_key='img',
         alpha=0.5,
-        palette=palette.tolist())
+        palette=palette.tolist(),
+    )
     seg_keys = ('gt_sem_seg', 'pred_sem_seg')
-    return sample, visualizer_kwargs, {
-        'img': image
-    }, lambda: reference_row(sample, visualizer_kwargs['img_keys'], seg_keys,
-                             {'img': image}, palette, 0.5)
+    return (
+        sample,
+        visualizer_kwargs,
+        {'img': image},
+        lambda: reference_row(
+            sample,
+            visualizer_kwargs['img_keys'],
+            seg_keys,
+            {'img': image},
+            palette,
+            0.5,
+        ),
+    )
 
 
 def measure(name, case, size, save_dir, repeats, index):
     sample, kwargs, extra, reference = case(size)
     visualizer = ConcatImageVisualizer(
-        name=f'bench_{index}', bgr2rgb=True, **kwargs)
+        name=f'bench_{index}', bgr2rgb=True, **kwargs
+    )
     backend = LocalVisBackend(save_dir=osp.join(save_dir, 'ours'))
-    reference_backend = LocalVisBackend(
-        save_dir=osp.join(save_dir, 'reference'))
+    reference_backend = MMEngineLocalVisBackend(
+        save_dir=osp.join(save_dir, 'reference')
+    )
 
     def ours_png():
         row = visualizer.draw_row(sample, extra)
@@ -148,26 +174,31 @@ def measure(name, case, size, save_dir, repeats, index):
 
     rows = []
     for suffix, ours_fn, reference_fn in (
-        ('row', lambda: visualizer.draw_row(sample, extra),
-         reference), ('row+png', ours_png, reference_png)):
+        ('row', lambda: visualizer.draw_row(sample, extra), reference),
+        ('row+png', ours_png, reference_png),
+    ):
         ours_row, reference_result = ours_fn(), reference_fn()
         equal = np.array_equal(ours_row, reference_result)
         if suffix == 'row+png':
             saved = [
                 cv2.imread(osp.join(save_dir, folder, 'vis_image', file))
-                for folder, file in (('ours',
-                                      f'{visualizer.file_stem(sample)}_0.png'),
-                                     ('reference', 'reference_0.png'))
+                for folder, file in (
+                    ('ours', f'{visualizer.file_stem(sample)}_0.png'),
+                    ('reference', 'reference_0.png'),
+                )
             ]
             equal = equal and np.array_equal(*saved)
         rows.append(
-            Row(benchmark='visualizer',
+            Row(
+                benchmark='visualizer',
                 workload=f'{name} {suffix} 3×{size}×{size}',
                 ours=time_fn(ours_fn, repeats),
                 reference_name='straightforward numpy',
                 reference=time_fn(reference_fn, repeats),
                 peak_bytes=peak_memory(ours_fn),
-                outputs_equal=equal))
+                outputs_equal=equal,
+            )
+        )
     return rows
 
 
@@ -180,10 +211,19 @@ def main() -> None:
             torch.set_num_threads(threads)
             cv2.setNumThreads(threads)
             for index, (name, case) in enumerate(
-                (('editing', editing_case), ('segmentation',
-                                             segmentation_case))):
-                rows += measure(name, case, size, save_dir, args.repeats,
-                                f'{threads}_{index}')
+                (
+                    ('editing', editing_case),
+                    ('segmentation', segmentation_case),
+                )
+            ):
+                rows += measure(
+                    name,
+                    case,
+                    size,
+                    save_dir,
+                    args.repeats,
+                    f'{threads}_{index}',
+                )
     report(rows, args.json)
     if not all(row.outputs_equal for row in rows):
         raise SystemExit('outputs differ from the reference')

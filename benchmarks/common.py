@@ -11,6 +11,7 @@ Peak memory is read from the kernel (``VmHWM`` after resetting it through
 glibc's dynamic mmap threshold is pinned so freed buffers go back to the OS
 and are not hidden in the heap between measurements.
 """
+
 import argparse
 import ctypes
 import json
@@ -40,6 +41,7 @@ _pin_mmap_threshold()
 @dataclass
 class Timing:
     """Median and min seconds of a function over repeated calls."""
+
     median: float
     min: float
 
@@ -47,6 +49,7 @@ class Timing:
 @dataclass
 class Row:
     """One line of a benchmark table."""
+
     benchmark: str
     workload: str
     ours: Timing
@@ -63,25 +66,31 @@ class Row:
 
     def markdown(self) -> str:
         """This row as a Markdown table line."""
-        peak = ('n/a' if self.peak_bytes is None else
-                f'{self.peak_bytes / 2**20:.1f} MiB')
-        return (f'| {self.benchmark} | {self.workload} | {self.threads} | '
-                f'{self.ours.median * 1e3:.2f} / {self.ours.min * 1e3:.2f} | '
-                f'{self.reference_name} | '
-                f'{self.reference.median * 1e3:.2f} / '
-                f'{self.reference.min * 1e3:.2f} | {self.ratio:.2f}x | '
-                f'{peak} | {"yes" if self.outputs_equal else "NO"} |')
+        peak = (
+            'n/a'
+            if self.peak_bytes is None
+            else f'{self.peak_bytes / 2**20:.1f} MiB'
+        )
+        return (
+            f'| {self.benchmark} | {self.workload} | {self.threads} | '
+            f'{self.ours.median * 1e3:.2f} / {self.ours.min * 1e3:.2f} | '
+            f'{self.reference_name} | '
+            f'{self.reference.median * 1e3:.2f} / '
+            f'{self.reference.min * 1e3:.2f} | {self.ratio:.2f}x | '
+            f'{peak} | {"yes" if self.outputs_equal else "NO"} |'
+        )
 
 
 TABLE_HEADER = (
     '| benchmark | workload | threads | ours ms (median / min) | reference | '
     'reference ms (median / min) | speed-up | our peak memory | equal |\n'
-    '|---|---|---|---|---|---|---|---|---|')
+    '|---|---|---|---|---|---|---|---|---|'
+)
 
 
-def time_fn(fn: Callable[[], object],
-            repeats: int = 5,
-            warmup: int = 1) -> Timing:
+def time_fn(
+    fn: Callable[[], object], repeats: int = 5, warmup: int = 1
+) -> Timing:
     """Time ``fn`` over ``repeats`` calls after ``warmup`` calls.
 
     Args:
@@ -150,8 +159,10 @@ def parse_args(description: str) -> argparse.Namespace:
     parser.add_argument('--json', help='append rows as JSON lines here')
     args = parser.parse_args()
     if args.repeats < MIN_REPEATS and not args.tiny:
-        parser.error(f'--repeats must be at least {MIN_REPEATS} (got '
-                     f'{args.repeats}); use --tiny for a smoke run')
+        parser.error(
+            f'--repeats must be at least {MIN_REPEATS} (got '
+            f'{args.repeats}); use --tiny for a smoke run'
+        )
     if min(args.threads) < 1:
         parser.error(f'--threads must be positive, got {args.threads}')
     return args

@@ -9,7 +9,8 @@ sizes are raised to 512×1024. Everything else is the config's.
 
 Two packers run the same pipeline:
 
-- ``ours``: ``PackSegInputs`` (a CHW view of the image, uint8 labels);
+- ``ours``: ``PackSegInputs`` (a CHW view of a private HWC copy of the
+  image, uint8 labels);
 - ``straightforward``: a contiguous CHW copy of the image and int64
   labels, what a direct port ships from a worker.
 
@@ -29,6 +30,7 @@ Both packers' preprocessed batches must be identical.
 
 Run ``python benchmarks/e2e_dataloader.py [--tiny] [--markdown FILE]``.
 """
+
 import argparse
 import copy
 import hashlib
@@ -54,8 +56,9 @@ from mmflow_ext.registry import DATASETS, MODELS
 
 HERE = osp.dirname(osp.abspath(__file__))
 REPO_ROOT = osp.dirname(HERE)
-CONFIG = osp.join(REPO_ROOT, 'configs', 'segmentation',
-                  'fcn-compactcnn_400it_shapes.py')
+CONFIG = osp.join(
+    REPO_ROOT, 'configs', 'segmentation', 'fcn-compactcnn_400it_shapes.py'
+)
 STAGES = ('load', 'transforms', 'pack', 'collate', 'transfer', 'preprocess')
 
 
@@ -69,14 +72,15 @@ class StraightforwardPack(BaseTransform):
         from mmengine.structures import PixelData
 
         from mmflow_ext.structures import SegDataSample
+
         img = np.ascontiguousarray(results['img'].transpose(2, 0, 1))
         sample = SegDataSample()
         sample.gt_sem_seg = PixelData(
-            data=torch.from_numpy(results['gt_seg_map'][None].astype(
-                np.int64)))
+            data=torch.from_numpy(results['gt_seg_map'][None].astype(np.int64))
+        )
         sample.set_metainfo(
-            {k: results[k]
-             for k in self.meta_keys if k in results})
+            {k: results[k] for k in self.meta_keys if k in results}
+        )
         return dict(inputs=torch.from_numpy(img), data_samples=sample)
 
 
@@ -105,8 +109,9 @@ def stage_of(transform) -> str:
     return 'transforms'
 
 
-def load_config(data_root: str, height: int, width: int, num_train: int,
-                batch_size: int) -> Config:
+def load_config(
+    data_root: str, height: int, width: int, num_train: int, batch_size: int
+) -> Config:
     """The main job's config at ``height``×``width`` under ``data_root``."""
     cfg = Config.fromfile(CONFIG)
     loader = cfg.train_dataloader
@@ -124,8 +129,7 @@ def load_config(data_root: str, height: int, width: int, num_train: int,
 
 
 def build_dataset(cfg: Config, packer: str):
-    """The training dataset, its last step replaced for ``straightforward``.
-    """
+    """The training dataset, its last step replaced for ``straightforward``."""
     dataset = DATASETS.build(copy.deepcopy(cfg.train_dataloader.dataset))
     if packer == 'straightforward':
         pack = dataset.pipeline.transforms[-1]
@@ -195,24 +199,27 @@ def stage_breakdown(cfg: Config, packer: str, batches: int, seed: int) -> dict:
         out = preprocessor(batch, training=True)
         totals['preprocess'] += time.perf_counter() - start
         digests.append(batch_digest(out))
-        sizes[-1] += (stream_bytes, )
+        sizes[-1] += (stream_bytes,)
     images = batches * batch_size
     storage, payload, stream = (statistics.mean(s) for s in zip(*sizes))
     return dict(
-        seconds={
-            k: v / images
-            for k, v in totals.items()
-        },
+        seconds={k: v / images for k, v in totals.items()},
         storage=storage,
         payload=payload,
         pickle=stream,
-        digests=digests)
+        digests=digests,
+    )
 
 
-def throughput(cfg: Config, packer: str, num_workers: int, warmup: int,
-               batches: int, seed: int) -> dict:
-    """Images/s of dataloader + preprocessor, and the main process's share.
-    """
+def throughput(
+    cfg: Config,
+    packer: str,
+    num_workers: int,
+    warmup: int,
+    batches: int,
+    seed: int,
+) -> dict:
+    """Images/s of dataloader + preprocessor, and the main process's share."""
     loader_cfg = copy.deepcopy(cfg.train_dataloader)
     loader_cfg.dataset = build_dataset(cfg, packer)
     loader_cfg.num_workers = num_workers
@@ -237,7 +244,8 @@ def throughput(cfg: Config, packer: str, num_workers: int, warmup: int,
     return dict(
         images_per_s=images / elapsed,
         wait_ms=wait / batches * 1e3,
-        preprocess_ms=preprocess / batches * 1e3)
+        preprocess_ms=preprocess / batches * 1e3,
+    )
 
 
 def batch_digest(batch: dict) -> str:
@@ -269,59 +277,73 @@ def markdown(args, results: Dict[str, dict], equal: bool) -> str:
     height, width = args.size
     batch = args.batch_size
     lines = [
-        '## End to end: train dataloader + SegDataPreProcessor', '',
+        '## End to end: train dataloader + SegDataPreProcessor',
+        '',
         f'Main-job config (`{osp.relpath(CONFIG, REPO_ROOT)}`) at '
         f'{height}×{width}, shapes dataset as JPEG/PNG files '
         f'({args.num_train} scenes), batch {batch}, torch threads '
         f'{args.threads} in the main process (1 in workers); '
         f'{args.warmup} warm-up + {args.batches} timed batches per run. '
         'Preprocessed batches of both packers identical: '
-        f'{"yes" if equal else "NO"}.', '',
+        f'{"yes" if equal else "NO"}.',
+        '',
         '| packer | num_workers | images/s | ceiling images/s | main waits '
         'for a batch (ms) | main preprocesses a batch (ms) |',
-        '|---|---|---|---|---|---|'
+        '|---|---|---|---|---|---|',
     ]
     for packer, result in results.items():
         seconds = result['breakdown']['seconds']
         for workers, run in sorted(result['runs'].items()):
-            lines.append(f'| {packer} | {workers} | '
-                         f'{run["images_per_s"]:.1f} | '
-                         f'{ceiling(seconds, workers):.1f} | '
-                         f'{run["wait_ms"]:.1f} | '
-                         f'{run["preprocess_ms"]:.1f} |')
+            lines.append(
+                f'| {packer} | {workers} | '
+                f'{run["images_per_s"]:.1f} | '
+                f'{ceiling(seconds, workers):.1f} | '
+                f'{run["wait_ms"]:.1f} | '
+                f'{run["preprocess_ms"]:.1f} |'
+            )
     lines += [
-        '', 'Ceiling: the cores the run can use (workers + main process, at '
+        '',
+        'Ceiling: the cores the run can use (workers + main process, at '
         f'most the {os.cpu_count()} visible) divided by the CPU time of one '
-        'image in the table below (without the transfer at num_workers 0).'
+        'image in the table below (without the transfer at num_workers 0).',
     ]
     lines += [
-        '', 'Where the time goes, ms per image (one process, same random '
+        '',
+        'Where the time goes, ms per image (one process, same random '
         'draws; transfer = pickling a batch into shared memory and '
-        'unpickling it, as between a worker and the main process):', '',
+        'unpickling it, as between a worker and the main process):',
+        '',
         '| packer | ' + ' | '.join(STAGES) + ' | total |',
-        '|---|' + '---|' * (len(STAGES) + 1)
+        '|---|' + '---|' * (len(STAGES) + 1),
     ]
     for packer, result in results.items():
         seconds = result['breakdown']['seconds']
         cells = [f'{seconds[s] * 1e3:.2f}' for s in STAGES]
         total = sum(seconds.values()) * 1e3
-        lines.append(f'| {packer} | ' + ' | '.join(cells) +
-                     f' | {total:.2f} |')
+        lines.append(
+            f'| {packer} | ' + ' | '.join(cells) + f' | {total:.2f} |'
+        )
     lines += [
-        '', f'Bytes crossing the worker → main boundary per batch of {batch}:',
-        '', '| packer | tensor storages (shared memory) | of which tensor '
-        'data | pickle stream |', '|---|---|---|---|'
+        '',
+        f'Bytes crossing the worker → main boundary per batch of {batch}:',
+        '',
+        '| packer | tensor storages (shared memory) | of which tensor '
+        'data | pickle stream |',
+        '|---|---|---|---|',
     ]
     for packer, result in results.items():
         b = result['breakdown']
-        lines.append(f'| {packer} | {mib(b["storage"])} | '
-                     f'{mib(b["payload"])} | {b["pickle"] / 1024:.1f} KiB |')
+        lines.append(
+            f'| {packer} | {mib(b["storage"])} | '
+            f'{mib(b["payload"])} | {b["pickle"] / 1024:.1f} KiB |'
+        )
     if len(results) == 2:
         before = results['straightforward']['breakdown']['storage']
         after = results['ours']['breakdown']['storage']
         lines += [
-            '', f'Shared memory per batch: {mib(before)} before, '
-            f'{mib(after)} after ({before / after:.2f}× less).'
+            '',
+            f'Shared memory per batch: {mib(before)} before, '
+            f'{mib(after)} after ({before / after:.2f}× less).',
         ]
     return '\n'.join(lines) + '\n'
 
@@ -331,7 +353,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--data-root',
         default=osp.join(REPO_ROOT, 'data', 'shapes_e2e'),
-        help='where the dataset files are written (and reused)')
+        help='where the dataset files are written (and reused)',
+    )
     parser.add_argument('--tiny', action='store_true')
     parser.add_argument('--batches', type=int, default=12)
     parser.add_argument('--warmup', type=int, default=2)
@@ -361,17 +384,19 @@ def main() -> None:
     results = {}
     for packer in ('ours', 'straightforward'):
         runs = {
-            workers:
-            throughput(cfg, packer, workers, args.warmup, args.batches,
-                       args.seed)
+            workers: throughput(
+                cfg, packer, workers, args.warmup, args.batches, args.seed
+            )
             for workers in args.workers
         }
         results[packer] = dict(
             runs=runs,
-            breakdown=stage_breakdown(cfg, packer, args.batches, args.seed))
+            breakdown=stage_breakdown(cfg, packer, args.batches, args.seed),
+        )
     equal = (
-        results['ours']['breakdown']['digests'] == results['straightforward']
-        ['breakdown']['digests'])
+        results['ours']['breakdown']['digests']
+        == results['straightforward']['breakdown']['digests']
+    )
     report = markdown(args, results, equal)
     print(report)
     if args.markdown:
