@@ -6,16 +6,26 @@ Examples::
     python tools/test.py CONFIG CHECKPOINT
     python tools/test.py CONFIG CHECKPOINT --show-dir vis --out preds
 """
+
 import argparse
 import os.path as osp
 
 from mmengine.config import Config
 
-import mmflow_ext  # noqa: F401  (version checks and compat fixes)
-from mmflow_ext.engine.hooks import enable_visualization
-from mmflow_ext.engine.tool_args import (add_runner_arguments,
-                                         apply_environment, build_runner,
-                                         load_runner_config)
+import mmflow_ext  # noqa: F401  (version checks)
+from mmflow_ext.engine.hooks import (
+    enable_visualization,
+    name_collective_timeouts,
+)
+from mmflow_ext.engine.test_time_aug import enable_tta
+from mmflow_ext.engine.tool_args import (
+    add_partial_load_argument,
+    add_runner_arguments,
+    apply_environment,
+    build_runner,
+    load_runner_config,
+    set_test_output,
+)
 
 
 def parse_args() -> argparse.Namespace:
@@ -24,12 +34,22 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument(
         '--out',
-        help='directory where the metric writes predictions (as PNG for '
-        'segmentation) for offline evaluation')
+        help='segmentation: directory where the metric writes predictions '
+        '(PNG) for offline evaluation; editing (metrics without an '
+        'output_dir): file the metric values are dumped to (json/yaml/pkl)',
+    )
     parser.add_argument(
         '--show-dir',
         help='directory, inside the work dir, where visualized predictions '
-        'are saved')
+        'are saved',
+    )
+    parser.add_argument(
+        '--tta',
+        action='store_true',
+        help='test-time augmentation: test with the config\'s tta_model '
+        'and tta_pipeline',
+    )
+    add_partial_load_argument(parser)
     add_runner_arguments(parser)
     return parser.parse_args()
 
@@ -48,14 +68,20 @@ def build_config(args: argparse.Namespace) -> Config:
     if args.show_dir is not None:
         enable_visualization(cfg, osp.join(cfg.work_dir, args.show_dir))
     if args.out is not None:
-        cfg.test_evaluator['output_dir'] = args.out
+        set_test_output(cfg, args.out)
+    if args.tta:
+        enable_tta(cfg)
     return cfg
 
 
 def main() -> None:
     args = parse_args()
     apply_environment(args)
-    build_runner(build_config(args)).test()
+    runner = build_runner(
+        build_config(args), require_fit=not args.allow_partial_load
+    )
+    with name_collective_timeouts(runner):
+        runner.test()
 
 
 if __name__ == '__main__':

@@ -9,7 +9,8 @@ param_scheduler = [
         power=1.0,
         begin=0,
         end=400,
-        by_epoch=False)
+        by_epoch=False,
+    )
 ]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=400, val_interval=400)
 val_cfg = dict(type='ValLoop')

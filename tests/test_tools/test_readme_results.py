@@ -1,0 +1,83 @@
+# Copyright (c) mmflow_ext contributors. All rights reserved.
+"""README's numbers are the ones ``tools/misc/readme_results.py run``
+saved: rendering README from the saved file changes nothing."""
+
+import importlib.util
+import json
+import os.path as osp
+
+import pytest
+from conftest import REPO_ROOT
+
+SCRIPT = osp.join(REPO_ROOT, 'tools', 'misc', 'readme_results.py')
+
+
+@pytest.fixture(scope='module')
+def script():
+    spec = importlib.util.spec_from_file_location('readme_results', SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_readme_matches_the_saved_results(script):
+    with open(script.RESULTS) as f:
+        results = json.load(f)
+    with open(script.README) as f:
+        readme = f.read()
+    missing = []
+    rendered = script.render(
+        readme, script.render_blocks(results), missing.append
+    )
+    assert missing == []
+    assert rendered == readme, (
+        'README.md drifted from docs/results/main_jobs.json: run '
+        '`python tools/misc/readme_results.py render`'
+    )
+
+
+def test_blocks_show_the_saved_numbers(script):
+    results = {
+        'segmentation': {
+            'seconds': 61.4,
+            'val': {'mIoU': 89.4512, 'aAcc': 98.3, 'mDice': 94.29},
+            'test': {'mIoU': 89.4512},
+            'class_iou': [98.4, 94.0, 92.1, 82.8, 80.0],
+        },
+        'editing': {
+            'seconds': 47.0,
+            'val': {
+                'PSNR': 28.84,
+                'SSIM': 0.8412,
+                'noisy_input/PSNR': 24.76,
+                'noisy_input/SSIM': 0.5704,
+            },
+            'test': {'PSNR': 28.84},
+        },
+    }
+    blocks = script.render_blocks(results)
+    assert blocks['segmentation'].startswith('**mIoU 89.45**, aAcc 98.30')
+    assert 'took 61 s' in blocks['segmentation']
+    assert (
+        '| IoU | 98.40 | 94.00 | 92.10 | 82.80 | 80.00 |'
+        in (blocks['segmentation-classes'])
+    )
+    assert '**PSNR 28.84 dB, SSIM 0.841**' in blocks['editing']
+    assert '**24.76 dB, SSIM 0.570**' in blocks['editing']
+    assert '(**+4.08 dB**)' in blocks['editing']
+
+
+def test_a_block_missing_from_readme_is_reported(script):
+    missing = []
+    text = (
+        'x\n<!-- results:segmentation -->\nold\n<!-- /results:'
+        'segmentation -->\n'
+    )
+    out = script.render(
+        text, {'segmentation': 'new\n', 'editing': 'e\n'}, missing.append
+    )
+    assert out == (
+        'x\n<!-- results:segmentation -->\nnew\n<!-- /results:'
+        'segmentation -->\n'
+    )
+    assert missing == ['editing']
