@@ -8,6 +8,7 @@ scope falls back to.
 
 import mmcv.transforms  # noqa: F401
 
+from .albu import Albu
 from .change_detection import ConcatCDInput, LoadMultipleRSImageFromFile
 from .degradations import (
     DegradationsWithShuffle,
@@ -52,6 +53,7 @@ from .video import (
 )
 
 __all__ = [
+    'Albu',
     'LoadAnnotations',
     'LoadImageFromArray',
     'LoadImageFromFile',

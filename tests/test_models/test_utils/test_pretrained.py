@@ -1,11 +1,10 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """``init_cfg=dict(type='Pretrained')`` through the safe loader."""
 
-import pickle
-
 import pytest
 import torch
 
+from mmflow_ext.compat import TRUST_ENV_VAR
 from mmflow_ext.compat.checkpoint import UnsafeCheckpointError
 from mmflow_ext.models.backbones import ResNetV1c
 from mmflow_ext.models.editors import EDSRNet
@@ -135,10 +134,10 @@ class Payload:
         return (print, ('ran code',))
 
 
-def test_code_in_a_checkpoint_is_refused(tmp_path):
+def test_code_in_a_checkpoint_is_refused(tmp_path, monkeypatch):
+    monkeypatch.delenv(TRUST_ENV_VAR, raising=False)
     path = tmp_path / 'evil.pth'
-    with open(path, 'wb') as file:
-        pickle.dump({'state_dict': Payload()}, file)
+    torch.save({'state_dict': Payload()}, str(path))
     with pytest.raises(UnsafeCheckpointError):
         load_pretrained(small_resnet(), dict(checkpoint=str(path)))
 
