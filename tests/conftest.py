@@ -3,6 +3,7 @@
 differential checks of our networks against the upstream packages (run where
 ``mmseg``/``mmagic`` import, e.g. the reference environment)."""
 
+import logging
 import os
 import os.path as osp
 import socket
@@ -74,6 +75,23 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         return sock.getsockname()[1]
+
+
+def runner_log(runner) -> str:
+    """What ``runner`` logged, read from its logger's log file.
+
+    Not ``log_dir/<timestamp>.log``: two Runners built within one second
+    share a timestamp, so MMEngine hands the second the first one's logger
+    and both write to the first one's file.
+    """
+    paths = [
+        handler.baseFilename
+        for handler in runner.logger.handlers
+        if isinstance(handler, logging.FileHandler)
+    ]
+    assert paths, f'{runner.logger.name} has no log file'
+    with open(paths[0]) as f:
+        return f.read()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ the bad file, or stops with an error naming every damaged file."""
 import os.path as osp
 
 import pytest
-from conftest import TOY_CONFIG, TOY_DIR
+from conftest import TOY_CONFIG, TOY_DIR, runner_log
 from mmengine.config import Config
 from mmengine.runner import Runner
 
@@ -31,13 +31,6 @@ def toy(tmp_path, monkeypatch):
     return build, work_dir
 
 
-def run_log(runner) -> str:
-    """What the Runner logged (its log file)."""
-    path = osp.join(runner.log_dir, f'{runner.timestamp}.log')
-    with open(path) as f:
-        return f.read()
-
-
 def truncate(path) -> None:
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
@@ -48,7 +41,7 @@ def test_truncated_newest_checkpoint_falls_back_with_a_warning(toy):
     truncate(work_dir / 'epoch_3.pth')
     runner = build(3, resume=True)
     runner.train()
-    log = run_log(runner)
+    log = runner_log(runner)
     bad = str(work_dir / 'epoch_3.pth')
     assert (
         f'Cannot resume from "{bad}": Checkpoint file "{bad}" is '
@@ -69,7 +62,7 @@ def test_empty_last_checkpoint_falls_back_to_the_newest_file(toy):
     (work_dir / 'last_checkpoint').write_text('')
     runner = build(4, resume=True)
     runner.train()
-    log = run_log(runner)
+    log = runner_log(runner)
     assert (
         f'"{work_dir / "last_checkpoint"}" names no existing '
         "checkpoint ('')" in log

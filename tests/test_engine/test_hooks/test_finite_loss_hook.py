@@ -7,7 +7,7 @@ import os
 
 import pytest
 import torch
-from conftest import TOY_CONFIG, TOY_DIR
+from conftest import TOY_CONFIG, TOY_DIR, runner_log
 from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
@@ -94,13 +94,6 @@ def test_nan_loss_stops_before_the_weights_change(toy_runner, tmp_path):
     assert all(torch.isfinite(v).all() for v in saved.values())
 
 
-def run_log(runner) -> str:
-    """What the Runner logged (its log file)."""
-    path = os.path.join(runner.log_dir, f'{runner.timestamp}.log')
-    with open(path) as f:
-        return f.read()
-
-
 def test_skip_leaves_the_weights_of_that_step_unchanged(toy_runner):
     runner = toy_runner(nan_at=3, on_non_finite='skip')
     recorder = RecordWeights()
@@ -108,7 +101,7 @@ def test_skip_leaves_the_weights_of_that_step_unchanged(toy_runner):
     runner.train()
     assert (
         'non-finite loss at iteration 3 (epoch 1): loss_aux=nan; '
-        'skipping this step.' in run_log(runner)
+        'skipping this step.' in runner_log(runner)
     )
     assert len(recorder.weights) == 12  # the run went on to the end
     assert torch.equal(recorder.weights[2], recorder.weights[1])
