@@ -20,12 +20,13 @@ import logging
 from typing import Dict, List
 
 import torch
-from mmengine.dist import all_gather_object, all_reduce, get_rank
+from mmengine.dist import get_rank
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.optim import OptimWrapperDict
 
+from mmflow_ext.engine.rank_agreement import gather_if_any_rank
 from mmflow_ext.registry import HOOKS
 
 __all__ = ['FiniteLossHook', 'non_finite_terms']
@@ -120,11 +121,9 @@ class FiniteLossHook(Hook):
 
     def _check(self, runner, log_vars: Dict[str, torch.Tensor]) -> None:
         bad = non_finite_terms(log_vars)
-        flag = torch.tensor([float(bool(bad))])
-        all_reduce(flag)
-        if not flag.item():
+        per_rank = gather_if_any_rank(bad)
+        if per_rank is None:
             return
-        per_rank = all_gather_object(bad)
         where = '; '.join(
             f'rank {rank}: {", ".join(terms)}'
             for rank, terms in enumerate(per_rank)

@@ -8,6 +8,7 @@ import torch
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
+from mmflow_ext.engine.rank_agreement import gather_if_any_rank
 from mmflow_ext.evaluation.functional.seg_metrics import check_label_range
 from mmflow_ext.registry import HOOKS
 from mmflow_ext.structures.sample_access import (
@@ -81,7 +82,9 @@ class NumClassCheckHook(Hook):
       of the batch must hold labels in ``[0, num_classes)`` or the decode
       head's ``ignore_index``; the error names the sample's
       ``seg_map_path``. The check reads each map once (a min/max), which is
-      small next to an iteration.
+      small next to an iteration. In distributed runs every rank raises
+      when one rank finds a bad map (a one-number all-reduce per batch),
+      so no rank is left waiting in a collective.
 
     Models without heads that have ``num_classes`` (editing models) and
     datasets without ``classes`` are not checked.
@@ -149,15 +152,28 @@ class NumClassCheckHook(Hook):
         limits = self._label_limits(runner)
         if limits is None:
             return
-        for sample in data_batch.get('data_samples') or []:
-            seg = get_field(sample, 'gt_sem_seg', default=None)
-            if seg is None:
-                continue
-            check_label_range(
-                field_data(seg),
-                limits[0],
-                limits[1],
-                f'label map {sample_source(sample)}',
+        error = ''
+        try:
+            for sample in data_batch.get('data_samples') or []:
+                seg = get_field(sample, 'gt_sem_seg', default=None)
+                if seg is not None:
+                    check_label_range(
+                        field_data(seg),
+                        limits[0],
+                        limits[1],
+                        f'label map {sample_source(sample)}',
+                    )
+        except ValueError as out_of_range:
+            error = str(out_of_range)
+        # the rank that saw the bad map must not stop alone
+        per_rank = gather_if_any_rank(error)
+        if per_rank is not None:
+            raise ValueError(
+                '; '.join(
+                    message if len(per_rank) == 1 else f'rank {r}: {message}'
+                    for r, message in enumerate(per_rank)
+                    if message
+                )
             )
 
     def before_train_iter(

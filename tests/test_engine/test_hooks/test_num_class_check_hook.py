@@ -2,10 +2,14 @@
 """``NumClassCheckHook``: heads, datasets and label maps agree on the
 classes."""
 
+import os
 from types import SimpleNamespace
 
 import pytest
 import torch
+import torch.distributed as torch_dist
+import torch.multiprocessing as mp
+from conftest import free_port
 from mmengine.structures import PixelData
 
 from mmflow_ext.engine.hooks import NumClassCheckHook
@@ -126,3 +130,31 @@ def test_before_test_compares_the_test_dataset():
         r'of SimpleNamespace in test_dataloader',
     ):
         NumClassCheckHook().before_test(runner)
+
+
+def _check_on_rank(rank: int, port: int, results) -> None:
+    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+    torch_dist.init_process_group('gloo', rank=rank, world_size=2)
+    runner = SimpleNamespace(model=segmentor(3))
+    labels = [[0, 1]] if rank == 0 else [[5, 1]]
+    batch = dict(data_samples=[sample(labels, f'ann/{rank}.png')])
+    try:
+        NumClassCheckHook().before_train_iter(runner, 0, batch)
+        results[rank] = 'passed'
+    except ValueError as error:
+        results[rank] = str(error)
+    torch_dist.destroy_process_group()
+
+
+@pytest.mark.slow
+def test_a_bad_map_on_one_rank_stops_every_rank():
+    """Raising on rank 1 alone would leave rank 0 waiting in DDP's next
+    gradient all-reduce until the job times out."""
+    results = mp.Manager().dict()
+    mp.spawn(_check_on_rank, args=(free_port(), results), nprocs=2)
+    message = (
+        'rank 1: label map ann/1.png holds values outside [0, 3) that are '
+        'not ignore_index=255 (value: pixels) {5: 1}; check num_classes, '
+        "ignore_index, reduce_zero_label and the dataset's classes"
+    )
+    assert dict(results) == {0: message, 1: message}
