@@ -3,6 +3,7 @@
 
 from .concat_visualizer import ConcatImageVisualizer
 from .confusion_matrix_image import draw_confusion_matrix, row_fractions
+from .gen_vis_backend import VisBackend
 from .image_file import write_image
 from .image_tile import image_to_tile
 from .mask_tile import colorize_label_map, draw_class_names, label_map_to_array
@@ -24,4 +25,5 @@ __all__ = [
     'row_fractions',
     'write_image',
     'LocalVisBackend',
+    'VisBackend',
 ]

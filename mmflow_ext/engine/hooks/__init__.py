@@ -21,6 +21,7 @@ from .run_stage_hook import (
 )
 from .save_metrics_hook import SaveMetricsHook
 from .seg_visualization_hook import SegVisualizationHook
+from .visualization_hook import VisualizationHook
 
 __all__ = [
     'BasicVisualizationHook',
@@ -40,4 +41,5 @@ __all__ = [
     'CollectiveTimeoutError',
     'name_collective_timeouts',
     'GenVisualizationHook',
+    'VisualizationHook',
 ]
