@@ -144,5 +144,6 @@ if __name__ == '__main__':
             'benchmarks': parse_requirements('requirements/benchmarks.txt'),
             'tensorboard': parse_requirements('requirements/tensorboard.txt'),
             'lmdb': parse_requirements('requirements/lmdb.txt'),
+            'models': parse_requirements('requirements/models.txt'),
         },
     )

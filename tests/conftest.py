@@ -3,6 +3,7 @@
 differential checks of our networks against the upstream packages (run where
 ``mmseg``/``mmagic`` import, e.g. the reference environment)."""
 
+import importlib
 import logging
 import os
 import os.path as osp
@@ -19,6 +20,35 @@ from mmengine.registry import DefaultScope
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TOY_DIR = osp.join(REPO_ROOT, 'tests', 'data', 'toy')
 TOY_CONFIG = osp.join(TOY_DIR, 'toy_line_regression.py')
+ADAPTER_TESTS = osp.join(REPO_ROOT, 'tests', 'test_models', 'test_adapters')
+#: set to 1 where the models extra must be importable (CI's models venv)
+REQUIRE_MODELS_ENV_VAR = 'MMFLOW_EXT_REQUIRE_MODELS'
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the adapter tests ``models`` (CI runs them in their own venv)."""
+    for item in items:
+        if str(item.fspath).startswith(ADAPTER_TESTS):
+            item.add_marker(pytest.mark.models)
+
+
+@pytest.fixture
+def require_module() -> Callable:
+    """Import a module of the models extra, or skip the test where it is
+    absent; under ``MMFLOW_EXT_REQUIRE_MODELS=1`` fail instead, so a broken
+    install cannot hide behind a skip."""
+
+    def require(module: str):
+        try:
+            return importlib.import_module(module)
+        except ImportError as error:
+            if os.environ.get(REQUIRE_MODELS_ENV_VAR) == '1':
+                pytest.fail(
+                    f'{REQUIRE_MODELS_ENV_VAR}=1 but {module} fails: {error}'
+                )
+            pytest.skip(f'{module} is not installed (the models extra)')
+
+    return require
 
 
 def subprocess_env(extra_paths: Optional[List[str]] = None) -> dict:

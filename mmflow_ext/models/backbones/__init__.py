@@ -4,6 +4,7 @@
 from .compact_cnn import CompactCNN
 from .mix_transformer import MixVisionTransformer
 from .resnet import ResNet, ResNetV1c, ResNetV1d
+from .timm_backbone import TimmBackbone
 from .unet import DeconvModule, InterpConv, UNet
 
 __all__ = [
@@ -14,5 +15,6 @@ __all__ = [
     'ResNet',
     'ResNetV1c',
     'ResNetV1d',
+    'TimmBackbone',
     'UNet',
 ]

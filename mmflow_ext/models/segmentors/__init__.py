@@ -4,5 +4,12 @@
 from .base import BaseSegmentor, channel_argmax
 from .encoder_decoder import EncoderDecoder
 from .seg_tta import SegTTAModel
+from .smp_segmentor import SMPSegmentor
 
-__all__ = ['BaseSegmentor', 'EncoderDecoder', 'channel_argmax', 'SegTTAModel']
+__all__ = [
+    'BaseSegmentor',
+    'EncoderDecoder',
+    'channel_argmax',
+    'SegTTAModel',
+    'SMPSegmentor',
+]
