@@ -1,7 +1,6 @@
 # NYU Depth V2 depth estimation (images/ and annotations/ of
 # MMSegmentation's nyu converter: <scene>_<n>.jpg images, .png depth maps
-# in millimetres). The depth transforms and DepthMetric are not in
-# mmflow_ext yet: the datasets build, the pipelines do not run.
+# in millimetres).
 dataset_type = 'NYUDataset'
 data_root = 'data/nyu'
 

@@ -13,6 +13,7 @@ from .driving import (
     MapillaryDataset_v2,
     NightDrivingDataset,
 )
+from .dsdl import DSDLSegDataset
 from .human_parsing import LIPDataset
 from .medical import (
     ChaseDB1Dataset,
@@ -31,6 +32,7 @@ from .pascal import (
 __all__ = [
     'BaseCDDataset',
     'BDD100KDataset',
+    'DSDLSegDataset',
     'COCOStuffDataset',
     'ChaseDB1Dataset',
     'DRIVEDataset',

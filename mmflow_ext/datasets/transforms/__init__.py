@@ -18,6 +18,7 @@ from .degradations import (
     RandomResize,
     RandomVideoCompression,
 )
+from .depth import LoadDepthAnnotation, RandomDepthMix
 from .edit_crop import (
     CenterCropLongEdge,
     Crop,
@@ -32,6 +33,7 @@ from .edit_values import Clip, CopyValues, SetValues, UnsharpMasking
 from .image_loading import LoadImageFromArray, LoadImageFromFile
 from .inpainting import GetMaskedImage, GetSpatialDiscountMask, LoadMask
 from .loading import LoadAnnotations
+from .seg_flip import RandomFlip
 from .seg_formatting import PackSegInputs
 from .seg_geometric import (
     RandomRotate,
@@ -75,6 +77,9 @@ __all__ = [
     'GenerateEdge',
     'LoadMultipleRSImageFromFile',
     'ConcatCDInput',
+    'LoadDepthAnnotation',
+    'RandomDepthMix',
+    'RandomFlip',
 ]
 __all__ += [
     'CenterCropLongEdge',

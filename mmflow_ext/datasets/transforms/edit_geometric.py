@@ -376,6 +376,29 @@ class Resize(MMCVResize):
             return self._edit.transform(results)
         return super().transform(results)
 
+    def _resize_seg(self, results: dict) -> None:
+        """mmcv's nearest resize of ``gt_seg_map``, applied to every map
+        of ``seg_fields`` too (e.g. ``gt_depth_map``), as MMSegmentation's
+        ``Resize`` does."""
+        keys = ['gt_seg_map'] + list(results.get('seg_fields', []))
+        for key in dict.fromkeys(keys):
+            if results.get(key) is None:
+                continue
+            if self.keep_ratio:
+                results[key] = mmcv.imrescale(
+                    results[key],
+                    results['scale'],
+                    interpolation='nearest',
+                    backend=self.backend,
+                )
+            else:
+                results[key] = mmcv.imresize(
+                    results[key],
+                    results['scale'],
+                    interpolation='nearest',
+                    backend=self.backend,
+                )
+
     def __repr__(self) -> str:
         if self._edit is not None:
             return repr(self._edit)
