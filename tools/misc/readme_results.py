@@ -1,18 +1,20 @@
 # Copyright (c) mmflow_ext contributors. All rights reserved.
 """Produce every number README.md quotes, and keep README in step with them.
 
-``run`` trains and tests both main jobs as README's command does (the
+``run`` trains and tests the main jobs as README's command does (the
 ``tools/train.py`` and ``tools/test.py`` that ``mim train``/``mim test``
 run, in a fresh folder where the embedded data is generated on first use),
 times the whole training command, and saves what the
-jobs logged to ``docs/results/main_jobs.json``. ``render`` rewrites the
+jobs logged to ``docs/results/main_jobs.json``; ``run JOB ...`` reruns only
+the named jobs and keeps the others' saved numbers. ``render`` rewrites the
 README blocks between ``<!-- results:NAME -->`` and
 ``<!-- /results:NAME -->`` from that file; ``check`` fails when README
 differs from what ``render`` would write (the test suite runs it).
 
 Examples::
 
-    python tools/misc/readme_results.py run      # ~2 minutes on 2 cores
+    python tools/misc/readme_results.py run      # ~8 minutes on 2 cores
+    python tools/misc/readme_results.py run generation
     python tools/misc/readme_results.py render
     python tools/misc/readme_results.py check
 """
@@ -23,6 +25,7 @@ import json
 import os
 import os.path as osp
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,8 +37,16 @@ import numpy as np
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 RESULTS = osp.join(REPO, 'docs', 'results', 'main_jobs.json')
 README = osp.join(REPO, 'README.md')
-SEG_CONFIG = 'fcn-compactcnn_400it_shapes.py'
-EDIT_CONFIG = 'espcn-res_500it_embedded-sr-denoise.py'
+IMAGES = osp.join(REPO, 'docs', 'images')
+#: each main job's config folder and file
+CONFIGS = {
+    'segmentation': ('segmentation', 'fcn-compactcnn_400it_shapes.py'),
+    'editing': ('editing', 'espcn-res_500it_embedded-sr-denoise.py'),
+    'generation': (
+        'generation',
+        'sngan-proj-compact_1500it_shape-classes-32x32.py',
+    ),
+}
 #: metric prefix of the editing job's noisy-input baseline
 BASELINE = 'noisy_input'
 BLOCK = re.compile(
@@ -53,9 +64,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         'command',
         choices=['run', 'render', 'check'],
-        help='run: train and test both main jobs and save their numbers, '
+        help='run: train and test the main jobs and save their numbers, '
         'then render; render: rewrite README blocks from the saved '
         'numbers; check: exit 1 when README differs from them',
+    )
+    parser.add_argument(
+        'jobs',
+        nargs='*',
+        help=f'with run: only these of {list(CONFIGS)} (default: all)',
     )
     return parser.parse_args()
 
@@ -65,7 +81,8 @@ def last_metrics(work_dir: str, key: str) -> Dict[str, float]:
 
     Args:
         work_dir (str): The run's work dir.
-        key (str): A metric name, e.g. ``'mIoU'``.
+        key (str): A metric name, e.g. ``'mIoU'`` or ``'SWD/avg'`` (a
+            logged key, or its part after the last ``/``).
 
     Returns:
         dict: That entry of the run's JSON logs
@@ -77,7 +94,9 @@ def last_metrics(work_dir: str, key: str) -> Dict[str, float]:
     ):
         with open(path) as f:
             entries += [json.loads(line) for line in f if line.strip()]
-    found = [e for e in entries if any(k.rsplit('/', 1)[-1] == key for k in e)]
+    found = [
+        e for e in entries if any(key in (k, k.rsplit('/', 1)[-1]) for k in e)
+    ]
     if not found:
         raise RuntimeError(f'no entry with "{key}" logged under {work_dir}')
     return found[-1]
@@ -98,7 +117,7 @@ def test_metrics(work_dir: str) -> Dict[str, float]:
             lines += [line for line in f if 'Iter(test)' in line]
     if not lines:
         raise RuntimeError(f'no Iter(test) line logged under {work_dir}')
-    pairs = re.findall(r'([\w/]+): (-?\d+\.\d+)', lines[-1].split(']', 2)[-1])
+    pairs = re.findall(r'([\w/-]+): (-?\d+\.\d+)', lines[-1].split(']', 2)[-1])
     return {
         name: float(value)
         for name, value in pairs
@@ -139,34 +158,33 @@ def timed(command: List[str], cwd: str) -> float:
 
 
 def job_command(
-    verb: str, config: str, work_dir: str, checkpoint: str = None
+    verb: str, job: str, work_dir: str, checkpoint: str = None
 ) -> List[str]:
     """The ``tools/VERB.py`` call that ``mim VERB mmflow_ext CONFIG`` runs
     (mim finds the same script and config inside a regular install).
 
     Args:
         verb (str): ``'train'`` or ``'test'``.
-        config (str): Basename of a shipped config.
+        job (str): A key of :data:`CONFIGS`.
         work_dir (str): The run's work dir.
         checkpoint (str, optional): Weights, for ``'test'``.
 
     Returns:
         list[str]: The command.
     """
-    kind = 'segmentation' if config == SEG_CONFIG else 'editing'
     command = [
         sys.executable,
         osp.join(REPO, 'tools', f'{verb}.py'),
-        osp.join(REPO, 'configs', kind, config),
+        osp.join(REPO, 'configs', *CONFIGS[job]),
     ] + ([checkpoint] if checkpoint else [])
     return command + ['--work-dir', work_dir]
 
 
-def run_job(config: str, key: str, folder: str) -> dict:
+def run_job(job: str, key: str, folder: str) -> dict:
     """Train a main job in ``folder``, then test its last checkpoint.
 
     Args:
-        config (str): Basename of a shipped config.
+        job (str): A key of :data:`CONFIGS`.
         key (str): The metric that marks a validation entry.
         folder (str): A fresh folder (the embedded data is generated in it).
 
@@ -174,12 +192,12 @@ def run_job(config: str, key: str, folder: str) -> dict:
         dict: ``seconds`` (the training command), ``val`` (the last
         validation entry), ``test`` (the test entry) and ``work_dir``.
     """
-    work_dir = osp.join(folder, osp.splitext(config)[0])
-    seconds = timed(job_command('train', config, work_dir), folder)
+    work_dir = osp.join(folder, job)
+    seconds = timed(job_command('train', job, work_dir), folder)
     with open(osp.join(work_dir, 'last_checkpoint')) as f:
         checkpoint = f.read().strip()
     test_dir = work_dir + '_test'
-    timed(job_command('test', config, test_dir, checkpoint), folder)
+    timed(job_command('test', job, test_dir, checkpoint), folder)
     return dict(
         seconds=seconds,
         val=last_metrics(work_dir, key),
@@ -197,42 +215,107 @@ def metrics_of(entry: dict) -> dict:
     }
 
 
-def run_jobs() -> dict:
-    """Train and test both main jobs in a fresh folder.
+def untrained_checkpoint(job: str, path: str, cwd: str) -> None:
+    """Save the weights a job's model starts from (its config's seed).
+
+    Args:
+        job (str): A key of :data:`CONFIGS`.
+        path (str): Where to save ``{'state_dict': ...}``.
+        cwd (str): Folder the config's relative data paths resolve in.
+    """
+    code = (
+        'import sys, torch\n'
+        'from mmengine.config import Config\n'
+        'from mmengine.runner import Runner\n'
+        'cfg = Config.fromfile(sys.argv[1])\n'
+        'cfg.work_dir = sys.argv[3]\n'
+        'runner = Runner.from_cfg(cfg)\n'
+        'runner.model.init_weights()\n'
+        "torch.save({'state_dict': runner.model.state_dict()}, sys.argv[2])\n"
+    )
+    config = osp.join(REPO, 'configs', *CONFIGS[job])
+    subprocess.run(
+        [sys.executable, '-c', code, config, path, path + '_work'],
+        cwd=cwd,
+        check=True,
+    )
+
+
+def run_segmentation(folder: str) -> dict:
+    seg = run_job('segmentation', 'mIoU', folder)
+    return dict(
+        config=CONFIGS['segmentation'][1],
+        seconds=seg['seconds'],
+        val=metrics_of(seg['val']),
+        test=metrics_of(seg['test']),
+        class_iou=per_class_iou(seg['work_dir']),
+    )
+
+
+def run_editing(folder: str) -> dict:
+    edit = run_job('editing', 'PSNR', folder)
+    return dict(
+        config=CONFIGS['editing'][1],
+        seconds=edit['seconds'],
+        val=metrics_of(edit['val']),
+        test=metrics_of(edit['test']),
+    )
+
+
+def run_generation(folder: str) -> dict:
+    """The GAN job, its untrained generator's numbers (same seeds, same
+    test run) and its last sample grid, copied into ``docs/images``."""
+    gen = run_job('generation', 'SWD/avg', folder)
+    grids = sorted(
+        glob.glob(
+            osp.join(gen['work_dir'], '**', 'fake_img_ema_*.png'),
+            recursive=True,
+        ),
+        key=osp.getmtime,
+    )
+    if not grids:
+        raise RuntimeError(f'no sample grid under {gen["work_dir"]}')
+    os.makedirs(IMAGES, exist_ok=True)
+    shutil.copyfile(grids[-1], osp.join(IMAGES, 'generation_grid.png'))
+    untrained = osp.join(folder, 'generation_untrained.pth')
+    untrained_checkpoint('generation', untrained, folder)
+    test_dir = osp.join(folder, 'generation_untrained_test')
+    timed(job_command('test', 'generation', test_dir, untrained), folder)
+    return dict(
+        config=CONFIGS['generation'][1],
+        seconds=gen['seconds'],
+        val=metrics_of(gen['val']),
+        test=metrics_of(gen['test']),
+        untrained=metrics_of(test_metrics(test_dir)),
+    )
+
+
+#: how each job is run, by name (the key its numbers are saved under)
+RUNS: Dict[str, Callable[[str], dict]] = {
+    'segmentation': run_segmentation,
+    'editing': run_editing,
+    'generation': run_generation,
+}
+
+
+def run_jobs(jobs: List[str], saved: dict) -> dict:
+    """Train and test ``jobs`` in a fresh folder.
+
+    Args:
+        jobs (list[str]): Names of :data:`RUNS`.
+        saved (dict): The numbers saved before; those of other jobs stay.
 
     Returns:
         dict: The numbers README quotes.
     """
+    results = dict(saved)
     with tempfile.TemporaryDirectory() as folder:
-        seg = run_job(SEG_CONFIG, 'mIoU', folder)
-        edit = run_job(EDIT_CONFIG, 'PSNR', folder)
-        return dict(
-            segmentation=dict(
-                config=SEG_CONFIG,
-                seconds=seg['seconds'],
-                val=metrics_of(seg['val']),
-                test=metrics_of(seg['test']),
-                class_iou=per_class_iou(seg['work_dir']),
-            ),
-            editing=dict(
-                config=EDIT_CONFIG,
-                seconds=edit['seconds'],
-                val=metrics_of(edit['val']),
-                test=metrics_of(edit['test']),
-            ),
-        )
+        for job in jobs:
+            results[job] = RUNS[job](folder)
+    return results
 
 
-def render_blocks(results: dict) -> Dict[str, str]:
-    """README's generated blocks.
-
-    Args:
-        results (dict): What :func:`run_jobs` saved.
-
-    Returns:
-        dict[str, str]: Text of each block, by name.
-    """
-    seg, edit = results['segmentation'], results['editing']
+def render_segmentation(seg: dict) -> Dict[str, str]:
     classes = ['background', 'circle', 'square', 'triangle', 'star']
     table = (
         '| class | '
@@ -251,6 +334,10 @@ def render_blocks(results: dict) -> Dict[str, str]:
         'after the install — generating the data, training, validating — '
         f'took {seg["seconds"]:.0f} s.\n'
     )
+    return {'segmentation': segmentation, 'segmentation-classes': table}
+
+
+def render_editing(edit: dict) -> Dict[str, str]:
     val, test = edit['val'], edit['test']
     gain = val['PSNR'] - val[f'{BASELINE}/PSNR']
     editing = (
@@ -261,11 +348,44 @@ def render_blocks(results: dict) -> Dict[str, str]:
         f'PSNR {test["PSNR"]:.2f} dB. The whole command took '
         f'{edit["seconds"]:.0f} s.\n'
     )
-    return {
-        'segmentation': segmentation,
-        'segmentation-classes': table,
-        'editing': editing,
-    }
+    return {'editing': editing}
+
+
+def render_generation(gen: dict) -> Dict[str, str]:
+    test, untrained = gen['test'], gen['untrained']
+    table = (
+        '| generator | SWD (avg, lower is better) | MS-SSIM (lower is more '
+        'diverse) |\n|---|---|---|\n'
+        f'| trained, `mim test` on the last checkpoint | '
+        f'**{test["SWD/avg"]:.2f}** | {test["MS-SSIM/avg"]:.3f} |\n'
+        f'| the same generator untrained (same seed, same test run) | '
+        f'{untrained["SWD/avg"]:.2f} | {untrained["MS-SSIM/avg"]:.3f} |\n'
+        f'\nThe whole training command took {gen["seconds"]:.0f} s.\n'
+    )
+    return {'generation': table}
+
+
+#: README's blocks, rendered from each job's saved numbers
+RENDERS: Dict[str, Callable[[dict], Dict[str, str]]] = {
+    'segmentation': render_segmentation,
+    'editing': render_editing,
+    'generation': render_generation,
+}
+
+
+def render_blocks(results: dict) -> Dict[str, str]:
+    """README's generated blocks.
+
+    Args:
+        results (dict): What :func:`run_jobs` saved.
+
+    Returns:
+        dict[str, str]: Text of each block, by name.
+    """
+    blocks = {}
+    for job, render_job in RENDERS.items():
+        blocks.update(render_job(results[job]))
+    return blocks
 
 
 def render(
@@ -291,9 +411,17 @@ def render(
 def main() -> None:
     args = parse_args()
     if args.command == 'run':
+        unknown = sorted(set(args.jobs) - set(RUNS))
+        if unknown:
+            raise SystemExit(f'unknown jobs {unknown}; known: {list(RUNS)}')
+        saved = {}
+        if osp.isfile(RESULTS):
+            with open(RESULTS) as f:
+                saved = json.load(f)
+        results = run_jobs(args.jobs or list(RUNS), saved)
         os.makedirs(osp.dirname(RESULTS), exist_ok=True)
         with open(RESULTS, 'w') as f:
-            json.dump(run_jobs(), f, indent=2)
+            json.dump(results, f, indent=2)
             f.write('\n')
     with open(RESULTS) as f:
         results = json.load(f)

@@ -485,8 +485,7 @@ SIZE_VARIANTS = {
     'cityscapes_832x832',
     'cityscapes_1024x1024',
 }
-#: depth estimation (no segmentation pipeline yet): test_dataset_quirks
-#: and test_seg_dataset_parity test its datasets
+#: depth estimation: test_nyu_config_flow runs their pipelines and metric
 DEPTH_CONFIGS = {'nyu', 'nyu_512x512'}
 #: configs tested elsewhere: other tasks (with their datasets), variants
 NOT_TESTED_HERE = (
