@@ -54,6 +54,11 @@ def test_blocks_show_the_saved_numbers(script):
             },
             'test': {'PSNR': 28.84},
         },
+        'generation': {
+            'seconds': 250.4,
+            'test': {'SWD/avg': 48.094, 'MS-SSIM/avg': 0.3791},
+            'untrained': {'SWD/avg': 195.8634, 'MS-SSIM/avg': 0.9796},
+        },
     }
     blocks = script.render_blocks(results)
     assert blocks['segmentation'].startswith('**mIoU 89.45**, aAcc 98.30')
@@ -65,6 +70,15 @@ def test_blocks_show_the_saved_numbers(script):
     assert '**PSNR 28.84 dB, SSIM 0.841**' in blocks['editing']
     assert '**24.76 dB, SSIM 0.570**' in blocks['editing']
     assert '(**+4.08 dB**)' in blocks['editing']
+    assert '| **48.09** | 0.379 |' in blocks['generation']
+    assert '| 195.86 | 0.980 |' in blocks['generation']
+    assert 'took 250 s' in blocks['generation']
+
+
+def test_run_refuses_an_unknown_job(script, monkeypatch):
+    monkeypatch.setattr('sys.argv', ['readme_results.py', 'run', 'sr-x9'])
+    with pytest.raises(SystemExit, match=r"unknown jobs \['sr-x9'\]"):
+        script.main()
 
 
 def test_a_block_missing_from_readme_is_reported(script):
