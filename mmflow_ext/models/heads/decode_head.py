@@ -22,7 +22,41 @@ from mmflow_ext.registry import MODELS, TASK_UTILS
 
 from .accuracy import seg_accuracy
 
-__all__ = ['BaseDecodeHead']
+__all__ = ['BaseDecodeHead', 'seg_losses']
+
+
+def seg_losses(
+    seg_logits: torch.Tensor,
+    seg_label: torch.Tensor,
+    loss_modules: Sequence[nn.Module],
+    ignore_index: int,
+    weight: Optional[torch.Tensor] = None,
+) -> Dict[str, torch.Tensor]:
+    """Each loss of logits against labels, and the pixel accuracy.
+
+    Losses that share a ``loss_name`` are summed.
+
+    Args:
+        seg_logits (Tensor): ``N×C×H×W``, at the label size.
+        seg_label (Tensor): ``N×H×W`` class indices.
+        loss_modules (Sequence[nn.Module]): Losses with a ``loss_name``.
+        ignore_index (int): The label no loss counts.
+        weight (Tensor, optional): Per-pixel weights (a pixel sampler's).
+
+    Returns:
+        dict[str, Tensor]: One entry per ``loss_name``, and ``acc_seg``.
+    """
+    losses: Dict[str, torch.Tensor] = {}
+    for loss_module in loss_modules:
+        value = loss_module(
+            seg_logits, seg_label, weight=weight, ignore_index=ignore_index
+        )
+        name = loss_module.loss_name
+        losses[name] = losses[name] + value if name in losses else value
+    losses['acc_seg'] = seg_accuracy(
+        seg_logits, seg_label, ignore_index=ignore_index
+    )
+    return losses
 
 
 class BaseDecodeHead(BaseModule, metaclass=ABCMeta):
@@ -282,26 +316,18 @@ class BaseDecodeHead(BaseModule, metaclass=ABCMeta):
             if self.sampler is None
             else self.sampler.sample(seg_logits, seg_label)
         )
-        seg_label = seg_label.squeeze(1)
         losses_decode = (
             self.loss_decode
             if isinstance(self.loss_decode, nn.ModuleList)
             else [self.loss_decode]
         )
-        loss: Dict[str, torch.Tensor] = {}
-        for loss_module in losses_decode:
-            value = loss_module(
-                seg_logits,
-                seg_label,
-                weight=seg_weight,
-                ignore_index=self.ignore_index,
-            )
-            name = loss_module.loss_name
-            loss[name] = loss[name] + value if name in loss else value
-        loss['acc_seg'] = seg_accuracy(
-            seg_logits, seg_label, ignore_index=self.ignore_index
+        return seg_losses(
+            seg_logits,
+            seg_label.squeeze(1),
+            losses_decode,
+            self.ignore_index,
+            weight=seg_weight,
         )
-        return loss
 
     def predict_by_feat(
         self, seg_logits: torch.Tensor, batch_img_metas: List[dict]

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from mmflow_ext.registry import MODELS
 from mmflow_ext.structures import SegDataSample
 
-from ..heads.accuracy import seg_accuracy
+from ..heads.decode_head import seg_losses
 from ..utils.optional import import_extra, unknown_name_error
 from .base import BaseSegmentor
 
@@ -161,16 +161,10 @@ class SMPSegmentor(BaseSegmentor):
                 mode='bilinear',
                 align_corners=self.align_corners,
             )
-        label = label.squeeze(1)
-        losses: Dict[str, torch.Tensor] = {}
-        for loss_module in self.loss_decode:
-            value = loss_module(logits, label, ignore_index=self.ignore_index)
-            name = f'decode.{loss_module.loss_name}'
-            losses[name] = losses[name] + value if name in losses else value
-        losses['decode.acc_seg'] = seg_accuracy(
-            logits, label, ignore_index=self.ignore_index
+        losses = seg_losses(
+            logits, label.squeeze(1), self.loss_decode, self.ignore_index
         )
-        return losses
+        return {f'decode.{name}': value for name, value in losses.items()}
 
     def predict(
         self,
