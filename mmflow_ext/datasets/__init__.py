@@ -3,6 +3,10 @@
 
 from .basic_frames_dataset import BasicFramesDataset
 from .embedded_sr_dataset import EmbeddedSRDataset, generate_embedded_sr_data
+from .embedded_video_dataset import (
+    EmbeddedVideoDataset,
+    generate_embedded_video_data,
+)
 from .multi_image_mix_dataset import MultiImageMixDataset
 from .paired_image_dataset import BasicImageDataset
 from .seg_dataset import ADE20KDataset, BaseSegDataset, CityscapesDataset
@@ -25,4 +29,5 @@ __all__ = [
 ]
 __all__ += ['BasicFramesDataset', 'PairedImageDataset', 'UnpairedImageDataset']
 __all__ += ['ShapeClassesDataset', 'generate_shape_classes']
+__all__ += ['EmbeddedVideoDataset', 'generate_embedded_video_data']
 __all__ += seg_datasets.__all__  # noqa: F405

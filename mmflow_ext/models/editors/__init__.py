@@ -11,6 +11,7 @@ from .edsr_net import EDSRNet
 from .espcn_net import ESPCNNet
 from .nafnet_net import NAFNet
 from .pix2pix import Pix2Pix
+from .recurrent_vsr_net import RecurrentVSRNet
 from .rrdb_net import RRDBNet
 from .sngan_proj import SAGAN, CompactCondGenerator, CompactProjDiscriminator
 from .spandrel_generator import SpandrelGenerator
@@ -28,6 +29,7 @@ __all__ = [
     'ESPCNNet',
     'NAFNet',
     'RRDBNet',
+    'RecurrentVSRNet',
     'SRCNNNet',
     'SpandrelGenerator',
     'BaseGAN',
