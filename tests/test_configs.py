@@ -142,6 +142,9 @@ def test_config_serves_inference(config):
     [
         'segmentation/fcn-compactcnn_400it_shapes.py',
         'editing/espcn-res_500it_embedded-sr-denoise.py',
+        'segmentation/upernet-r18_400it_shapes.py',
+        'editing/edsr-small_x2_1000it_embedded-sr.py',
+        'editing/edsr-small_x4_1000it_embedded-sr.py',
     ],
 )
 def test_main_jobs_can_resume_mid_run(config):
