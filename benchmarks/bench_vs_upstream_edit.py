@@ -26,7 +26,6 @@ environment::
 
 import os.path as osp
 import tempfile
-import time
 from typing import Callable, Dict, List, Optional
 
 import cv2
@@ -35,6 +34,7 @@ import torch
 from common import Row, parse_args, report
 from mmengine.dataset import pseudo_collate
 from peers import (
+    clock,
     interleaved,
     load_average,
     per_item,
@@ -125,15 +125,13 @@ class Side:
             img_path, gt_path = files[seed % len(files)]
             results = dict(img_path=img_path, gt_path=gt_path)
             for name, transform in zip(STAGES, self.transforms):
-                start = time.perf_counter()
+                start = clock()
                 results = transform(results)
-                laps[name] = laps.get(name, 0.0) + (
-                    time.perf_counter() - start
-                )
+                laps[name] = laps.get(name, 0.0) + (clock() - start)
             packed.append(results)
-        start = time.perf_counter()
+        start = clock()
         out = self.preprocessor(pseudo_collate(packed), training=True)
-        laps['collate + preprocessor'] = time.perf_counter() - start
+        laps['collate + preprocessor'] = clock() - start
         return out, laps
 
 

@@ -7,6 +7,9 @@ run with this repository on ``PYTHONPATH``); elsewhere a script prints a
 note and skips the rows that need them. Timing here is *interleaved*: in
 every round each contender runs once on every item, the contenders taking
 turns to go first, so that load from other processes falls on both alike.
+Every contender is timed in CPU seconds of this process (:func:`clock`),
+which time spent waiting for a core that another process holds does not
+inflate.
 """
 
 import ctypes
@@ -23,6 +26,10 @@ import torch
 from common import Timing
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+
+#: the timer of these benchmarks: CPU seconds of this process (all its
+#: threads; they run one torch / OpenCV thread, see :func:`set_threads`)
+clock = time.process_time
 
 
 def _steady_state_malloc() -> None:
@@ -117,9 +124,9 @@ def interleaved(
                     if name not in (prepare or {})
                     else prepare[name](item)
                 )
-                start = time.perf_counter()
+                start = clock()
                 laps = contenders[name](arg)
-                elapsed = time.perf_counter() - start
+                elapsed = clock() - start
                 totals[name] = totals.get(name, 0.0) + elapsed
                 for lap, seconds in (laps or {}).items():
                     key = f'{name}/{lap}'

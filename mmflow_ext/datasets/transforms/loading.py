@@ -3,6 +3,7 @@
 
 from typing import Dict, Optional, Sequence
 
+import cv2
 import mmcv
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -123,6 +124,26 @@ def colors_to_labels(
             f'is not in the palette'
         )
     return order[pos_clipped].astype(np.uint8)
+
+
+def _remap(mask: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """``table[mask]`` for a uint8 mask the caller owns, in place.
+
+    ``cv2.LUT`` does this uint8 lookup several times faster than NumPy's
+    fancy indexing.
+
+    Args:
+        mask (np.ndarray): uint8 labels; overwritten when it is a
+            contiguous, writeable ``(H, W)`` array.
+        table (np.ndarray): uint8 table of 256 entries.
+
+    Returns:
+        np.ndarray: The remapped labels.
+    """
+    flags = mask.flags
+    if mask.ndim == 2 and mask.size and flags.c_contiguous and flags.writeable:
+        return cv2.LUT(mask, table, dst=mask)
+    return table[mask]
 
 
 @TRANSFORMS.register_module()
@@ -288,7 +309,7 @@ class LoadAnnotations(BaseTransform):
             self._reduce_zero_label(results), results.get('label_map')
         )
         if table is not None:
-            mask = table[mask]
+            mask = _remap(mask, table)
         results['gt_seg_map'] = mask
         results.setdefault('seg_fields', []).append('gt_seg_map')
         return results

@@ -6,7 +6,7 @@ Random numbers are drawn from NumPy's global generator in the same order as
 MMSegmentation, so a seeded pipeline gives the same crops and colours.
 """
 
-from typing import Callable, Dict, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import cv2
 import mmcv
@@ -172,9 +172,12 @@ class PhotoMetricDistortion(BaseTransform):
     A uint8 image takes a fast path with the same draws and bit-identical
     output: every change is a function of one 8-bit value, so it is
     tabulated once per call (with the very float32 arithmetic of
-    :meth:`convert`) and applied with ``cv2.LUT`` (``cv2.add`` for a plain
-    shift); brightness and contrast share one table, and an HSV channel is
-    changed in place. When only brightness and contrast are drawn, a view
+    :meth:`convert`) and applied by the cheapest OpenCV call that
+    reproduces the table on all 256 values (see :class:`TableOp`): a plain
+    shift is ``cv2.add`` / ``cv2.subtract``, a contrast or saturation
+    factor ``cv2.convertScaleAbs`` / ``cv2.transform`` with a rounding
+    bias, anything else ``cv2.LUT``; an HSV channel is changed in place.
+    When only brightness and contrast are drawn, a view
     with reversed row or column order (what ``RandomFlip`` hands over) is
     processed in storage order and returned as the same kind of view,
     without a copy to make it contiguous; before an HSV step it is turned
@@ -283,52 +286,52 @@ class PhotoMetricDistortion(BaseTransform):
         return img
 
     def _uint8_path(self, img: np.ndarray, draws: dict) -> np.ndarray:
-        """Apply ``draws`` to a uint8 image through lookup tables."""
+        """Apply ``draws`` to a uint8 image through exact uint8 ops."""
         view, index = _storage_order(img)
-        bgr_lut = _compose(
-            None
-            if draws['brightness'] is None
-            else self.convert(_ALL_UINT8, beta=draws['brightness']),
-            None
-            if draws['contrast_first'] is None
-            else self.convert(_ALL_UINT8, alpha=draws['contrast_first']),
-        )
-        last_lut = (
-            None
-            if draws['contrast_last'] is None
-            else self.convert(_ALL_UINT8, alpha=draws['contrast_last'])
-        )
-        hsv_steps = []
+
+        def table(alpha: float = 1.0, beta: float = 0.0) -> np.ndarray:
+            return self.convert(_ALL_UINT8, alpha=alpha, beta=beta)
+
+        bgr_ops = []
+        if draws['brightness'] is not None:
+            bgr_ops.append(TableOp(table(beta=draws['brightness'])))
+        if draws['contrast_first'] is not None:
+            alpha = draws['contrast_first']
+            bgr_ops.append(TableOp(table(alpha), alpha))
+        last_op = None
+        if draws['contrast_last'] is not None:
+            alpha = draws['contrast_last']
+            last_op = TableOp(table(alpha), alpha)
+        hsv_ops = []
         if draws['saturation'] is not None:
-            hsv_steps.append(
-                (1, self.convert(_ALL_UINT8, alpha=draws['saturation']))
-            )
+            alpha = draws['saturation']
+            hsv_ops.append(channel_op(1, table(alpha), alpha))
         if draws['hue'] is not None:
             hue_lut = (np.arange(256) + draws['hue']) % 180
-            hsv_steps.append((0, hue_lut.astype(np.uint8)))
-        if not hsv_steps:  # one table, in storage order
-            return _apply_table(view, _compose(bgr_lut, last_lut))[index]
+            hsv_ops.append(channel_op(0, hue_lut.astype(np.uint8)))
+        if not hsv_ops:  # in storage order
+            ops = bgr_ops + ([last_op] if last_op is not None else [])
+            return _apply_ops(view, _fused(ops))[index]
         # OpenCV's 8-bit HSV conversions may round a pixel differently in
         # the vector loop and in the tail of a row, so each cvtColor must
         # see the layout MMSegmentation's sees: the input itself, or a
         # contiguous array in the input's orientation. At most two new
         # buffers, ``out`` (BGR) and ``hsv``, serve every step.
         out = None
-        if bgr_lut is not None:
-            out = img = _apply_table(view, bgr_lut)
+        if bgr_ops:
+            out = img = _apply_ops(view, _fused(bgr_ops))
         flip_code = _flip_code(index)
         if flip_code is not None:
             out = img = cv2.flip(
                 view if out is None else out, flip_code, dst=out
             )
         hsv = None
-        for channel, lut in hsv_steps:
+        for op in hsv_ops:
             hsv = cv2.cvtColor(img, cv2.COLOR_BGR2HSV, dst=hsv)
-            plane = cv2.extractChannel(hsv, channel)
-            cv2.insertChannel(cv2.LUT(plane, lut, dst=plane), hsv, channel)
+            op(hsv)
             out = img = cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR, dst=out)
-        if last_lut is not None:
-            img = _apply_table(img, last_lut, dst=out)
+        if last_op is not None:
+            img = last_op(img, out)
         return img
 
     def transform(self, results: dict) -> dict:
@@ -362,32 +365,164 @@ class PhotoMetricDistortion(BaseTransform):
         )
 
 
-def _compose(
-    first: Optional[np.ndarray], then: Optional[np.ndarray]
-) -> Optional[np.ndarray]:
-    """The lookup table of ``first`` followed by ``then`` (None: none)."""
-    if first is None or then is None:
-        return then if first is None else first
-    return then[first]
+#: added to ``x * alpha`` so that OpenCV's round-to-nearest gives the floor
+#: (``astype(np.uint8)``) wherever no product lies within it below an integer
+_FLOOR_BIAS = -0.5 + 2.0**-14
 
 
-def _apply_table(
-    img: np.ndarray, lut: np.ndarray, dst: Optional[np.ndarray] = None
-) -> np.ndarray:
-    """``lut[img]``, into ``dst`` when given (it may be ``img``).
+def _probes(values: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """``values`` (``N`` or ``N×C``) laid out for both loops of OpenCV.
 
-    A table that is a saturating shift by a whole number (brightness
-    alone) is applied with ``cv2.add``, several times faster than
-    ``cv2.LUT``; the check over all 256 values makes both exact.
+    Args:
+        values (np.ndarray): The values to probe, one per pixel.
+
+    Returns:
+        tuple: One continuous row holding every value twice, in both
+        orders (each value meets the vector loop), and a column of
+        one-pixel rows (each value meets the scalar tail loop).
+    """
+    twice = np.concatenate([values, values[::-1]])
+    row = twice[np.newaxis]
+    column = np.repeat(values[:, np.newaxis], 2, axis=1)[:, :1]
+    return row, column
+
+
+class TableOp:
+    """The fastest exact OpenCV call that computes ``lut[img]`` of uint8.
+
+    A saturating shift by a whole number is ``cv2.add`` or
+    ``cv2.subtract`` (OpenCV's ``add`` of a negative scalar to uint8 takes
+    a slow mixed-type path); a table that ``cv2.convertScaleAbs`` with
+    ``alpha`` reproduces for every value, in the vector loop and in the
+    tail alike, is that call; any other table is ``cv2.LUT``.
+
+    Args:
+        lut (np.ndarray): uint8 table of 256 entries.
+        alpha (float, optional): The factor ``lut`` tabulates
+            (``floor(x * alpha)`` clipped), if it is one.
+
+    Examples:
+        >>> op = TableOp(np.clip(np.arange(256) - 3, 0, 255).astype(np.uint8))
+        >>> op(np.array([[0, 2, 200]], np.uint8)).tolist(), op.is_lookup
+        ([[0, 0, 197]], False)
+    """
+
+    def __init__(self, lut: np.ndarray, alpha: Optional[float] = None):
+        self.lut = lut
+        self.is_lookup = False
+        shift = int(lut[128]) - 128
+        self.is_shift = np.array_equal(lut, np.clip(_ALL_INT + shift, 0, 255))
+        if self.is_shift:
+            scalar = (float(abs(shift)),) * 4
+            call = cv2.add if shift >= 0 else cv2.subtract
+            self._call = lambda img, dst: call(img, scalar, dst=dst)
+        elif alpha is not None and all(
+            np.array_equal(
+                cv2.convertScaleAbs(probe, alpha=alpha, beta=_FLOOR_BIAS),
+                lut[probe],
+            )
+            for probe in _probes(_ALL_UINT8)
+        ):
+            self._call = lambda img, dst: cv2.convertScaleAbs(
+                img, dst=dst, alpha=alpha, beta=_FLOOR_BIAS
+            )
+        else:
+            self.is_lookup = True
+            self._call = lambda img, dst: cv2.LUT(img, lut, dst=dst)
+
+    def __call__(
+        self, img: np.ndarray, dst: Optional[np.ndarray] = None
+    ) -> np.ndarray:
+        """``lut[img]`` (into ``dst`` when given, which may be ``img``).
+
+        Args:
+            img (np.ndarray): uint8 image of up to 4 channels.
+            dst (np.ndarray, optional): Output buffer like ``img``.
+
+        Returns:
+            np.ndarray: The looked-up image.
+        """
+        if img.ndim == 3 and img.shape[2] > 4 and self.is_shift:
+            return cv2.LUT(img, self.lut, dst=dst)  # scalars hold 4 values
+        return self._call(img, dst)
+
+
+def channel_op(
+    channel: int, lut: np.ndarray, alpha: Optional[float] = None
+) -> Callable[[np.ndarray], None]:
+    """An exact in-place ``img[..., channel] = lut[img[..., channel]]`` of
+    a 3-channel uint8 image.
+
+    With ``alpha`` (``lut`` tabulates ``floor(x * alpha)``) it is one
+    ``cv2.transform`` when that reproduces ``lut`` on every value in both
+    of its loops, leaving the other channels bit for bit; otherwise the
+    channel is extracted, looked up and inserted back.
+
+    Args:
+        channel (int): The channel to change.
+        lut (np.ndarray): uint8 table of 256 entries.
+        alpha (float, optional): The factor ``lut`` tabulates, if it is one.
+
+    Returns:
+        callable: ``op(img)``, changing ``img`` in place.
+    """
+    if alpha is not None:
+        matrix = np.eye(3, 4, dtype=np.float32)
+        matrix[channel, channel] = alpha
+        matrix[channel, 3] = _FLOOR_BIAS
+        others = (_ALL_UINT8 * np.uint8(97)).astype(np.uint8)
+        values = np.stack([others] * 3, axis=-1)
+        values[:, channel] = _ALL_UINT8
+        expected = values.copy()
+        expected[:, channel] = lut
+        if all(
+            np.array_equal(
+                cv2.transform(probe, matrix).reshape(-1, 3),
+                _probes(expected)[i].reshape(-1, 3),
+            )
+            for i, probe in enumerate(_probes(values))
+        ):
+            return lambda img: cv2.transform(img, matrix, dst=img)
+
+    def lookup(img: np.ndarray) -> None:
+        plane = cv2.extractChannel(img, channel)
+        cv2.insertChannel(cv2.LUT(plane, lut, dst=plane), img, channel)
+
+    return lookup
+
+
+def _fused(ops: List[TableOp]) -> List[TableOp]:
+    """``ops``, or one op of their composed tables when one of them is a
+    ``cv2.LUT`` already (one pass instead of several)."""
+    if len(ops) < 2 or not any(op.is_lookup for op in ops):
+        return ops
+    lut = ops[0].lut
+    for op in ops[1:]:
+        lut = op.lut[lut]
+    return [TableOp(lut)]
+
+
+def _apply_ops(img: np.ndarray, ops: List[TableOp]) -> np.ndarray:
+    """``ops`` in turn: the first into a new array, the others in place.
+
+    OpenCV's add and subtract run several times slower on an array with
+    gaps between its rows (a crop view) than copying it and shifting the
+    copy in place.
     """
     if img.ndim == 3 and img.shape[2] == 1:  # OpenCV would drop the axis
-        return np.take(lut, img, out=dst)
-    shift = int(lut[128]) - 128
-    if (img.ndim == 2 or img.shape[2] <= 4) and np.array_equal(
-        lut, np.clip(_ALL_INT + shift, 0, 255)
-    ):
-        return cv2.add(img, (shift,) * 4, dst=dst)
-    return cv2.LUT(img, lut, dst=dst)
+        out = img[..., 0]
+        for op in ops:
+            out = op(out)
+        return out[..., np.newaxis]
+    if ops[0].is_shift and not img.flags.c_contiguous:
+        out = np.ascontiguousarray(img)  # a copy: the input stays as it is
+        for op in ops:
+            out = op(out, out)
+        return out
+    out = ops[0](img)
+    for op in ops[1:]:
+        out = op(out, out)
+    return out
 
 
 def _storage_order(img: np.ndarray) -> Tuple[np.ndarray, tuple]:

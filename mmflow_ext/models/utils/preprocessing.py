@@ -8,7 +8,12 @@
   preallocated float32 batch, channels reordered and normalized in place,
   one cache-sized block of rows at a time on the CPU. The arithmetic is
   the straightforward ``(x.float() - mean) / std`` in float32, so the
-  result is the same bit for bit;
+  result is the same bit for bit. A uint8 CPU sample in channels-last
+  layout (the CHW view of an HWC array that ``PackSegInputs`` hands over)
+  is written channel by channel through a float32 table of its 256
+  values (built with that same arithmetic): ``cv2.extractChannel`` into
+  one reused plane, then ``cv2.LUT`` into the slot; reading it through
+  the view, one byte in three, costs several times more;
 - :func:`fill_padding`: the bottom and right padding of that slot;
 - :func:`check_std`: a std of 0 is refused when a preprocessor is built.
 
@@ -18,6 +23,8 @@ The batch shape itself comes from the padding contract
 
 from typing import List, Optional, Sequence, Union
 
+import cv2
+import numpy as np
 import torch
 
 __all__ = [
@@ -103,6 +110,14 @@ def write_normalized(
                 [ 0.5000,  1.0000, -1.0000],
                 [-0.5000,  0.0000, -1.0000]])
     """
+    # x - 0 and x / 1 are x exactly: a zero mean (MMagic's usual
+    # std-only configs) or a unit std costs no pass over the block
+    subtract = mean is not None and not _is_constant(mean, 0.0)
+    divide = mean is not None and not _is_constant(std, 1.0)
+    hwc = _channels_last(image)
+    if hwc is not None and _lookup_applies(out, image, mean, std):
+        _write_by_lookup(out, hwc, order, mean, std)
+        return
     height, width = image.shape[-2:]
     rows = (
         max(1, BLOCK_ELEMENTS // max(width, 1))
@@ -122,8 +137,93 @@ def write_normalized(
         else:
             for dst, src in enumerate(order):
                 block.select(-3, dst).copy_(source.select(-3, src))
-        if mean is not None:
-            block.sub_(mean).div_(std)
+        if subtract:
+            block.sub_(mean)
+        if divide:
+            block.div_(std)
+
+
+def _is_constant(value: torch.Tensor, constant: float) -> bool:
+    """Whether a CPU tensor holds ``constant`` only (False elsewhere: the
+    check would wait for the device)."""
+    return value.device.type == 'cpu' and bool((value == constant).all())
+
+
+def _lookup_applies(
+    out: torch.Tensor,
+    image: torch.Tensor,
+    mean: Optional[torch.Tensor],
+    std: Optional[torch.Tensor],
+) -> bool:
+    """Whether uint8 planes can be written into ``out`` by lookup: a CPU
+    float32 slot as wide as the image (OpenCV writes a padded slot's
+    rows through a temporary, slower than the block path), and one mean
+    and std per channel (or one in all)."""
+    if out.dtype != torch.float32 or out.device.type != 'cpu':
+        return False
+    if out.shape[-1] != image.shape[-1]:
+        return False
+    if out.requires_grad:
+        return False
+    return mean is None or all(
+        value.device.type == 'cpu'
+        and value.dim() <= 3
+        and all(size == 1 for size in value.shape[-2:])
+        for value in (mean, std)
+    )
+
+
+def _write_by_lookup(
+    out: torch.Tensor,
+    hwc: np.ndarray,
+    order: Optional[Sequence[int]],
+    mean: Optional[torch.Tensor],
+    std: Optional[torch.Tensor],
+) -> None:
+    """:func:`write_normalized` of a channels-last uint8 image, one
+    channel at a time.
+
+    The very ops of the block path, applied to the 256 values of each
+    channel, give a float32 table per channel. Each channel is pulled out
+    of the interleaved image into one reused plane (``cv2.extractChannel``)
+    and ``cv2.LUT`` writes ``table[plane]`` straight into the slot.
+    """
+    height, width, channels = hwc.shape
+    tables = torch.empty((channels, 1, 256), dtype=torch.float32)
+    tables.copy_(torch.arange(256, dtype=torch.uint8).expand_as(tables))
+    if mean is not None:
+        tables.sub_(mean).div_(std)
+    region = out[..., :height, :width].numpy()
+    plane = np.empty((height, width), np.uint8)
+    for dst, src in enumerate(range(channels) if order is None else order):
+        cv2.extractChannel(hwc, src, dst=plane)
+        written = cv2.LUT(plane, tables[dst, 0].numpy(), dst=region[dst])
+        if written.ctypes.data != region[dst].ctypes.data:
+            region[dst] = written  # OpenCV could not write in place
+
+
+def _channels_last(image: torch.Tensor) -> Optional[np.ndarray]:
+    """The ``(h, w, C)`` array under a CPU uint8 ``(C, h, w)`` image in
+    channels-last layout (rows may be apart, as in a crop), or None for
+    any other image."""
+    if (
+        image.dim() != 3
+        or image.dtype != torch.uint8
+        or image.device.type != 'cpu'
+        or image.requires_grad
+        or not 1 < image.shape[0] <= 4
+        or 0 in image.shape
+    ):
+        return None
+    channels, _, width = image.shape
+    channel_stride, row_stride, col_stride = image.stride()
+    if (
+        channel_stride != 1
+        or col_stride != channels
+        or row_stride < width * channels
+    ):
+        return None
+    return image.permute(1, 2, 0).numpy()
 
 
 def fill_padding(

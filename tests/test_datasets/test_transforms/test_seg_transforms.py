@@ -402,22 +402,71 @@ def test_distortion_on_views_equals_mmsegmentations(seed, view):
     np.testing.assert_array_equal(np.random.get_state()[1], their_state)
 
 
+#: the largest float32 below 1: x * it lies just below x, within the
+#: rounding bias, so convertScaleAbs would round it up to x
+_ALPHA_BELOW_ONE = 1.0 - 2.0**-24
+
+
+def _contrast_table(alpha):
+    return PhotoMetricDistortion.convert(np.arange(256, dtype=np.uint8), alpha)
+
+
 @pytest.mark.parametrize('channels', [None, 1, 3, 4, 6])
-@pytest.mark.parametrize('table', ['shift up', 'shift down', 'contrast'])
-def test_apply_table_equals_indexing_the_table(channels, table):
-    from mmflow_ext.datasets.transforms.seg_transforms import _apply_table
+@pytest.mark.parametrize(
+    'table',
+    ['shift up', 'shift down', 'contrast', 'contrast 1.3', 'contrast near 1'],
+)
+def test_table_ops_equal_indexing_the_table(channels, table):
+    from mmflow_ext.datasets.transforms.seg_transforms import (
+        TableOp,
+        _apply_ops,
+    )
 
     values = np.arange(256)
-    lut = {
-        'shift up': np.clip(values + 29, 0, 255),
-        'shift down': np.clip(values - 17, 0, 255),
-        'contrast': np.clip(values * 1.3, 0, 255),
-    }[table].astype(np.uint8)
+    lut, alpha = {
+        'shift up': (np.clip(values + 29, 0, 255).astype(np.uint8), None),
+        'shift down': (np.clip(values - 17, 0, 255).astype(np.uint8), None),
+        'contrast': (_contrast_table(1.37), 1.37),
+        # 10 * float32(1.3) is 12.9999995: within the bias below 13
+        'contrast 1.3': (_contrast_table(1.3), 1.3),
+        'contrast near 1': (
+            _contrast_table(_ALPHA_BELOW_ONE),
+            _ALPHA_BELOW_ONE,
+        ),
+    }[table]
+    op = TableOp(lut, alpha)
+    # x * (1 - 2**-24) truncates to x - 1: a shift; only a factor whose
+    # product falls within the rounding bias needs cv2.LUT
+    assert op.is_shift == (table.startswith('shift') or 'near' in table)
+    assert op.is_lookup == (table == 'contrast 1.3')
     shape = (7, 9) if channels is None else (7, 9, channels)
     img = np.random.default_rng(1).integers(0, 256, shape, dtype=np.uint8)
-    np.testing.assert_array_equal(_apply_table(img, lut), lut[img])
+    np.testing.assert_array_equal(_apply_ops(img, [op]), lut[img])
     view = img[1:6, ::-1]
-    np.testing.assert_array_equal(_apply_table(view, lut), lut[view])
-    out = img.copy()
-    assert _apply_table(out, lut, dst=out) is out
-    np.testing.assert_array_equal(out, lut[img])
+    np.testing.assert_array_equal(_apply_ops(view, [op]), lut[view])
+    crop = img[1:6, 2:8]  # rows apart: shifted through a copy
+    np.testing.assert_array_equal(_apply_ops(crop, [op, op]), lut[lut[crop]])
+    if channels != 1:
+        out = img.copy()
+        assert op(out, out) is out
+        np.testing.assert_array_equal(out, lut[img])
+
+
+def test_contrast_near_one_keeps_the_float_result():
+    # 255 * (1 - 2**-24) is 254.99998 in float32, which astype truncates
+    assert _contrast_table(_ALPHA_BELOW_ONE)[255] == 254
+
+
+@pytest.mark.parametrize('alpha', [0.55, 1.45, _ALPHA_BELOW_ONE])
+@pytest.mark.parametrize('channel', [0, 1, 2])
+def test_channel_op_changes_one_channel_by_its_table(alpha, channel):
+    from mmflow_ext.datasets.transforms.seg_transforms import channel_op
+
+    lut = _contrast_table(alpha)
+    img = np.random.default_rng(3).integers(0, 256, (11, 13, 3), np.uint8)
+    expected = img.copy()
+    expected[..., channel] = lut[img[..., channel]]
+    for op in (channel_op(channel, lut, alpha), channel_op(channel, lut)):
+        out = img.copy()
+        op(out)
+        np.testing.assert_array_equal(out, expected)

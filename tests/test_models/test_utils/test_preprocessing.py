@@ -52,6 +52,62 @@ def test_write_normalized_is_bit_exact_in_several_blocks(
     assert torch.equal(plain, image.float())
 
 
+@pytest.mark.parametrize('channels', [3, 4])
+@pytest.mark.parametrize('flip', [False, True])
+@pytest.mark.parametrize('dtype', [torch.float32, torch.float64])
+def test_write_normalized_of_a_channels_last_crop_view(
+    monkeypatch, channels, flip, dtype
+):
+    """The CHW view of an HWC crop (PackSegInputs' layout) is looked up
+    channel by channel (float32) or normalized block by block (other
+    dtypes); the numbers are those of the plain arithmetic."""
+    monkeypatch.setattr(preprocessing, 'BLOCK_ELEMENTS', 10)
+    gen = torch.Generator().manual_seed(1)
+    hwc = torch.randint(
+        0, 256, (11, 13, channels), dtype=torch.uint8, generator=gen
+    )
+    image = hwc[2:9, 3:8].permute(2, 0, 1)  # 7x5, rows 13 pixels apart
+    assert preprocessing._channels_last(image) is not None
+    mean = torch.arange(channels, dtype=torch.float32).view(-1, 1, 1) * 40
+    std = torch.arange(1, channels + 1, dtype=torch.float32).view(-1, 1, 1)
+    out = torch.full((channels, 9, 6), 7.0, dtype=dtype)
+    order = flipped_channels(channels) if flip else None
+    write_normalized(out, image, order, mean, std)
+    source = (image[order] if flip else image).to(dtype)
+    assert torch.equal(out[:, :7, :5], (source - mean) / std)
+    assert (out[:, 7:, :] == 7).all() and (out[:, :, 5:] == 7).all()
+
+
+@pytest.mark.parametrize(
+    'mean, std', [(0.0, 255.0), (127.5, 1.0), (0.0, 1.0), (-0.0, 255.0)]
+)
+def test_write_normalized_skips_no_op_passes_exactly(mean, std):
+    """A zero mean or a unit std leaves out a pass; the numbers stay
+    those of ``(x.float() - mean) / std``."""
+    image = torch.arange(256, dtype=torch.uint8).view(1, 16, 16)
+    image = image.expand(3, 16, 16).contiguous()
+    mean_t = torch.full((3, 1, 1), mean)
+    std_t = torch.full((3, 1, 1), std)
+    out = torch.empty(3, 16, 16)
+    write_normalized(out, image, None, mean_t, std_t)
+    expected = (image.float() - mean_t) / std_t
+    assert torch.equal(out, expected)
+    assert out[0, 15, 15].item() == (255 - mean) / std
+
+
+def test_channels_last_only_for_channels_last_uint8_cpu_images():
+    hwc = torch.zeros(4, 5, 3, dtype=torch.uint8)
+    array = preprocessing._channels_last(hwc.permute(2, 0, 1))
+    assert array.shape == (4, 5, 3)
+    assert array.ctypes.data == hwc.data_ptr()  # a view, not a copy
+    for other in (
+        hwc.permute(2, 0, 1).contiguous(),  # channels first already
+        hwc.float().permute(2, 0, 1),
+        torch.zeros(4, 5, 1, dtype=torch.uint8).permute(2, 0, 1),
+    ):
+        assert preprocessing._channels_last(other) is None
+
+
 def test_fill_padding_with_a_value_or_one_per_channel():
     out = torch.zeros(2, 3, 4)
     fill_padding(out, 2, 3, 5.0)
