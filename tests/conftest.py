@@ -124,6 +124,34 @@ def runner_log(runner) -> str:
         return f.read()
 
 
+def tiny_edit_runner(cfg, work_dir: str, iters: int, **data):
+    """A Runner for a few iterations of an editing job on tiny data.
+
+    Args:
+        cfg (Config): The job's config, changed in place.
+        work_dir (str): The run's work dir.
+        iters (int): Training iterations; validation and a checkpoint
+            come at the last one.
+        **data: Dataset arguments of both loaders (e.g. the embedded
+            data's ``data_root``, ``num_train``, ``img_size``).
+
+    Returns:
+        Runner: The Runner, not started.
+    """
+    from mmengine.runner import Runner
+
+    cfg.train_dataloader.dataset.update(data)
+    cfg.val_dataloader.dataset.update(data)
+    cfg.train_dataloader.batch_size = 2
+    cfg.test_dataloader = cfg.val_dataloader
+    cfg.train_cfg.max_iters = iters
+    cfg.train_cfg.val_interval = iters
+    cfg.param_scheduler.T_max = iters
+    cfg.default_hooks.checkpoint.interval = iters
+    cfg.work_dir = work_dir
+    return Runner.from_cfg(cfg)
+
+
 @pytest.fixture
 def python_runner():
     """The :func:`run_python` helper."""

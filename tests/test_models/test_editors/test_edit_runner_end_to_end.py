@@ -4,8 +4,8 @@ import os.path as osp
 import cv2
 import numpy as np
 import pytest
+from conftest import tiny_edit_runner
 from mmengine.config import Config
-from mmengine.runner import Runner
 
 CONFIG_DIR = osp.join(
     osp.dirname(__file__), '..', '..', '..', 'configs', 'editing'
@@ -16,19 +16,15 @@ CONFIG = osp.join(CONFIG_DIR, 'espcn-res_500it_embedded-sr-denoise.py')
 @pytest.mark.slow
 def test_main_job_trains_and_validates_a_few_iterations(tmp_path):
     cfg = Config.fromfile(CONFIG)
-    small = dict(
-        data_root=str(tmp_path / 'data'), num_train=4, num_val=2, img_size=32
+    runner = tiny_edit_runner(
+        cfg,
+        str(tmp_path / 'work'),
+        4,
+        data_root=str(tmp_path / 'data'),
+        num_train=4,
+        num_val=2,
+        img_size=32,
     )
-    cfg.train_dataloader.dataset.update(small)
-    cfg.val_dataloader.dataset.update(small)
-    cfg.train_dataloader.batch_size = 2
-    cfg.test_dataloader = cfg.val_dataloader
-    cfg.train_cfg.max_iters = 4
-    cfg.train_cfg.val_interval = 4
-    cfg.param_scheduler.T_max = 4
-    cfg.default_hooks.checkpoint.interval = 4
-    cfg.work_dir = str(tmp_path / 'work')
-    runner = Runner.from_cfg(cfg)
     runner.train()
     metrics = runner.val_loop.run()
     assert set(metrics) == {
@@ -74,19 +70,15 @@ def test_sr_job_logs_the_bicubic_baseline(scale, tmp_path):
     cfg = Config.fromfile(
         osp.join(CONFIG_DIR, f'edsr-small_x{scale}_1000it_embedded-sr.py')
     )
-    small = dict(
-        data_root=str(tmp_path / 'data'), num_train=4, num_val=2, img_size=64
+    runner = tiny_edit_runner(
+        cfg,
+        str(tmp_path / 'work'),
+        2,
+        data_root=str(tmp_path / 'data'),
+        num_train=4,
+        num_val=2,
+        img_size=64,
     )
-    cfg.train_dataloader.dataset.update(small)
-    cfg.val_dataloader.dataset.update(small)
-    cfg.train_dataloader.batch_size = 2
-    cfg.test_dataloader = cfg.val_dataloader
-    cfg.train_cfg.max_iters = 2
-    cfg.train_cfg.val_interval = 2
-    cfg.param_scheduler.T_max = 2
-    cfg.default_hooks.checkpoint.interval = 2
-    cfg.work_dir = str(tmp_path / 'work')
-    runner = Runner.from_cfg(cfg)
     runner.train()
     metrics = runner.val_loop.run()
     assert set(metrics) == {'PSNR', 'SSIM', 'bicubic/PSNR', 'bicubic/SSIM'}

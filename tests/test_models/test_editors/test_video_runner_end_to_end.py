@@ -8,8 +8,8 @@ import os.path as osp
 import cv2
 import numpy as np
 import pytest
+from conftest import tiny_edit_runner
 from mmengine.config import Config
-from mmengine.runner import Runner
 
 CONFIG = osp.join(
     osp.dirname(__file__),
@@ -43,23 +43,17 @@ def _bicubic_psnr(dataset) -> float:
 @pytest.mark.slow
 def test_video_job_trains_and_validates_a_few_iterations(tmp_path):
     cfg = Config.fromfile(CONFIG)
-    small = dict(
+    cfg.train_dataloader.dataset.num_input_frames = 3
+    runner = tiny_edit_runner(
+        cfg,
+        str(tmp_path / 'work'),
+        4,
         data_root=str(tmp_path / 'data'),
         num_train=2,
         num_val=2,
         num_frames=4,
         img_size=32,
     )
-    cfg.train_dataloader.dataset.update(small, num_input_frames=3)
-    cfg.val_dataloader.dataset.update(small)
-    cfg.train_dataloader.batch_size = 2
-    cfg.test_dataloader = cfg.val_dataloader
-    cfg.train_cfg.max_iters = 4
-    cfg.train_cfg.val_interval = 4
-    cfg.param_scheduler.T_max = 4
-    cfg.default_hooks.checkpoint.interval = 4
-    cfg.work_dir = str(tmp_path / 'work')
-    runner = Runner.from_cfg(cfg)
     runner.train()
     metrics = runner.val_loop.run()
     assert set(metrics) == {'PSNR', 'SSIM', 'bicubic/PSNR', 'bicubic/SSIM'}
