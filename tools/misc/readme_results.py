@@ -13,7 +13,7 @@ differs from what ``render`` would write (the test suite runs it).
 
 Examples::
 
-    python tools/misc/readme_results.py run      # ~8 minutes on 2 cores
+    python tools/misc/readme_results.py run      # ~15 minutes on 2 cores
     python tools/misc/readme_results.py run generation
     python tools/misc/readme_results.py render
     python tools/misc/readme_results.py check
@@ -46,9 +46,18 @@ CONFIGS = {
         'generation',
         'sngan-proj-compact_1500it_shape-classes-32x32.py',
     ),
+    'segmentation-resnet': ('segmentation', 'upernet-r18_400it_shapes.py'),
+    'sr-x2': ('editing', 'edsr-small_x2_1000it_embedded-sr.py'),
+    'sr-x4': ('editing', 'edsr-small_x4_1000it_embedded-sr.py'),
+    'video-x4': (
+        'editing',
+        'recurrentvsr-c32b2_1xb4-1000it_embedded-video-x4.py',
+    ),
 }
 #: metric prefix of the editing job's noisy-input baseline
 BASELINE = 'noisy_input'
+#: metric prefix of the super-resolution jobs' bicubic baseline
+BICUBIC = 'bicubic'
 BLOCK = re.compile(
     r'(<!-- results:(?P<name>[\w-]+) -->\n)(?P<body>.*?)'
     r'(<!-- /results:(?P=name) -->)',
@@ -241,31 +250,48 @@ def untrained_checkpoint(job: str, path: str, cwd: str) -> None:
     )
 
 
+def run_plain(job: str, key: str, folder: str) -> dict:
+    """A job's config, training time and logged metrics.
+
+    Args:
+        job (str): A key of :data:`CONFIGS`.
+        key (str): The metric that marks a validation entry.
+        folder (str): A fresh folder (the embedded data is generated in it).
+
+    Returns:
+        dict: ``config``, ``seconds``, ``val``, ``test`` and ``work_dir``.
+    """
+    run = run_job(job, key, folder)
+    return dict(
+        config=CONFIGS[job][1],
+        seconds=run['seconds'],
+        val=metrics_of(run['val']),
+        test=metrics_of(run['test']),
+        work_dir=run['work_dir'],
+    )
+
+
 def run_segmentation(folder: str) -> dict:
-    seg = run_job('segmentation', 'mIoU', folder)
-    return dict(
-        config=CONFIGS['segmentation'][1],
-        seconds=seg['seconds'],
-        val=metrics_of(seg['val']),
-        test=metrics_of(seg['test']),
-        class_iou=per_class_iou(seg['work_dir']),
-    )
+    seg = run_plain('segmentation', 'mIoU', folder)
+    seg['class_iou'] = per_class_iou(seg.pop('work_dir'))
+    return seg
 
 
-def run_editing(folder: str) -> dict:
-    edit = run_job('editing', 'PSNR', folder)
-    return dict(
-        config=CONFIGS['editing'][1],
-        seconds=edit['seconds'],
-        val=metrics_of(edit['val']),
-        test=metrics_of(edit['test']),
-    )
+def run_metrics_only(job: str, key: str) -> Callable[[str], dict]:
+    """A runner that keeps a job's numbers and time (no artefacts)."""
+
+    def run(folder: str) -> dict:
+        result = run_plain(job, key, folder)
+        result.pop('work_dir')
+        return result
+
+    return run
 
 
 def run_generation(folder: str) -> dict:
     """The GAN job, its untrained generator's numbers (same seeds, same
     test run) and its last sample grid, copied into ``docs/images``."""
-    gen = run_job('generation', 'SWD/avg', folder)
+    gen = run_plain('generation', 'SWD/avg', folder)
     grids = sorted(
         glob.glob(
             osp.join(gen['work_dir'], '**', 'fake_img_ema_*.png'),
@@ -281,19 +307,19 @@ def run_generation(folder: str) -> dict:
     untrained_checkpoint('generation', untrained, folder)
     test_dir = osp.join(folder, 'generation_untrained_test')
     timed(job_command('test', 'generation', test_dir, untrained), folder)
-    return dict(
-        config=CONFIGS['generation'][1],
-        seconds=gen['seconds'],
-        val=metrics_of(gen['val']),
-        test=metrics_of(gen['test']),
-        untrained=metrics_of(test_metrics(test_dir)),
-    )
+    gen['untrained'] = metrics_of(test_metrics(test_dir))
+    gen.pop('work_dir')
+    return gen
 
 
 #: how each job is run, by name (the key its numbers are saved under)
 RUNS: Dict[str, Callable[[str], dict]] = {
     'segmentation': run_segmentation,
-    'editing': run_editing,
+    'segmentation-resnet': run_metrics_only('segmentation-resnet', 'mIoU'),
+    'editing': run_metrics_only('editing', 'PSNR'),
+    'sr-x2': run_metrics_only('sr-x2', 'PSNR'),
+    'sr-x4': run_metrics_only('sr-x4', 'PSNR'),
+    'video-x4': run_metrics_only('video-x4', 'PSNR'),
     'generation': run_generation,
 }
 
@@ -315,7 +341,8 @@ def run_jobs(jobs: List[str], saved: dict) -> dict:
     return results
 
 
-def render_segmentation(seg: dict) -> Dict[str, str]:
+def render_segmentation(results: dict) -> Dict[str, str]:
+    seg = results['segmentation']
     classes = ['background', 'circle', 'square', 'triangle', 'star']
     table = (
         '| class | '
@@ -337,7 +364,8 @@ def render_segmentation(seg: dict) -> Dict[str, str]:
     return {'segmentation': segmentation, 'segmentation-classes': table}
 
 
-def render_editing(edit: dict) -> Dict[str, str]:
+def render_editing(results: dict) -> Dict[str, str]:
+    edit = results['editing']
     val, test = edit['val'], edit['test']
     gain = val['PSNR'] - val[f'{BASELINE}/PSNR']
     editing = (
@@ -351,7 +379,8 @@ def render_editing(edit: dict) -> Dict[str, str]:
     return {'editing': editing}
 
 
-def render_generation(gen: dict) -> Dict[str, str]:
+def render_generation(results: dict) -> Dict[str, str]:
+    gen = results['generation']
     test, untrained = gen['test'], gen['untrained']
     table = (
         '| generator | SWD (avg, lower is better) | MS-SSIM (lower is more '
@@ -365,12 +394,55 @@ def render_generation(gen: dict) -> Dict[str, str]:
     return {'generation': table}
 
 
-#: README's blocks, rendered from each job's saved numbers
-RENDERS: Dict[str, Callable[[dict], Dict[str, str]]] = {
-    'segmentation': render_segmentation,
-    'editing': render_editing,
-    'generation': render_generation,
-}
+def render_segmentation_networks(results: dict) -> Dict[str, str]:
+    rows = [
+        ('CompactCNN + FCNHead (the main job)', results['segmentation']),
+        ('ResNetV1c-18 + UPerHead', results['segmentation-resnet']),
+    ]
+    table = (
+        '| network | config | mIoU | mDice | aAcc | training command |\n'
+        '|---|---|---|---|---|---|\n'
+    )
+    for name, run in rows:
+        val = run['val']
+        table += (
+            f'| {name} | `{run["config"]}` | **{val["mIoU"]:.2f}** | '
+            f'{val["mDice"]:.2f} | {val["aAcc"]:.2f} | '
+            f'{run["seconds"]:.0f} s |\n'
+        )
+    return {'segmentation-networks': table}
+
+
+def render_super_resolution(results: dict) -> Dict[str, str]:
+    table = (
+        '| task | config | PSNR / SSIM | bicubic PSNR / SSIM | gain | '
+        'training command |\n|---|---|---|---|---|---|\n'
+    )
+    for task, job in (
+        ('image ×2', 'sr-x2'),
+        ('image ×4', 'sr-x4'),
+        ('video ×4', 'video-x4'),
+    ):
+        run = results[job]
+        val = run['val']
+        gain = val['PSNR'] - val[f'{BICUBIC}/PSNR']
+        table += (
+            f'| {task} | `{run["config"]}` | **{val["PSNR"]:.2f} dB / '
+            f'{val["SSIM"]:.3f}** | {val[f"{BICUBIC}/PSNR"]:.2f} dB / '
+            f'{val[f"{BICUBIC}/SSIM"]:.3f} | {gain:+.2f} dB | '
+            f'{run["seconds"]:.0f} s |\n'
+        )
+    return {'super-resolution': table}
+
+
+#: README's blocks, each rendered from the saved numbers of its jobs
+RENDERS: List[Callable[[dict], Dict[str, str]]] = [
+    render_segmentation,
+    render_segmentation_networks,
+    render_editing,
+    render_super_resolution,
+    render_generation,
+]
 
 
 def render_blocks(results: dict) -> Dict[str, str]:
@@ -383,8 +455,8 @@ def render_blocks(results: dict) -> Dict[str, str]:
         dict[str, str]: Text of each block, by name.
     """
     blocks = {}
-    for job, render_job in RENDERS.items():
-        blocks.update(render_job(results[job]))
+    for render_job in RENDERS:
+        blocks.update(render_job(results))
     return blocks
 
 
