@@ -66,6 +66,25 @@ def _is_splittable(value: Any) -> bool:
     ) and not isinstance(value, str)
 
 
+def _own_copy(value: Any) -> Any:
+    """A copy of a metainfo value that shares nothing mutable with it (what
+    ``set_metainfo``'s deep copy gives, without its cost for tensors and
+    immutable values).
+
+    Args:
+        value (Any): The value.
+
+    Returns:
+        Any: ``value`` itself when immutable, a clone of a tensor, a deep
+        copy otherwise.
+    """
+    if value is None or isinstance(value, (Number, str, bytes)):
+        return value
+    if isinstance(value, torch.Tensor) and not value.requires_grad:
+        return value.clone()
+    return deepcopy(value)
+
+
 class DataSample(TypedFieldsMixin, BaseDataElement):
     """Data sample of image editing: the interface between the dataset, the
     model, the evaluator and the visualizer.
@@ -357,9 +376,12 @@ class DataSample(TypedFieldsMixin, BaseDataElement):
             else:
                 value = values
             stacked.set_field(value, key)
+        metas = [sample.metainfo for sample in data_samples]
         for key in sorted(meta_keys):
-            stacked.set_metainfo(
-                {key: [sample.metainfo[key] for sample in data_samples]}
+            stacked.set_field(
+                [_own_copy(meta[key]) for meta in metas],
+                key,
+                field_type='metainfo',
             )
         object.__setattr__(stacked, '_batch_size', len(data_samples))
         return stacked
