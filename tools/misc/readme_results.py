@@ -198,8 +198,9 @@ def run_job(job: str, key: str, folder: str) -> dict:
         folder (str): A fresh folder (the embedded data is generated in it).
 
     Returns:
-        dict: ``seconds`` (the training command), ``val`` (the last
-        validation entry), ``test`` (the test entry) and ``work_dir``.
+        dict: ``config`` (its file name), ``seconds`` (the training
+        command), ``val`` (the metrics of the last validation entry),
+        ``test`` (those of the test entry) and ``work_dir``.
     """
     work_dir = osp.join(folder, job)
     seconds = timed(job_command('train', job, work_dir), folder)
@@ -208,9 +209,10 @@ def run_job(job: str, key: str, folder: str) -> dict:
     test_dir = work_dir + '_test'
     timed(job_command('test', job, test_dir, checkpoint), folder)
     return dict(
+        config=CONFIGS[job][1],
         seconds=seconds,
-        val=last_metrics(work_dir, key),
-        test=test_metrics(test_dir),
+        val=metrics_of(last_metrics(work_dir, key)),
+        test=metrics_of(test_metrics(test_dir)),
         work_dir=work_dir,
     )
 
@@ -250,29 +252,8 @@ def untrained_checkpoint(job: str, path: str, cwd: str) -> None:
     )
 
 
-def run_plain(job: str, key: str, folder: str) -> dict:
-    """A job's config, training time and logged metrics.
-
-    Args:
-        job (str): A key of :data:`CONFIGS`.
-        key (str): The metric that marks a validation entry.
-        folder (str): A fresh folder (the embedded data is generated in it).
-
-    Returns:
-        dict: ``config``, ``seconds``, ``val``, ``test`` and ``work_dir``.
-    """
-    run = run_job(job, key, folder)
-    return dict(
-        config=CONFIGS[job][1],
-        seconds=run['seconds'],
-        val=metrics_of(run['val']),
-        test=metrics_of(run['test']),
-        work_dir=run['work_dir'],
-    )
-
-
 def run_segmentation(folder: str) -> dict:
-    seg = run_plain('segmentation', 'mIoU', folder)
+    seg = run_job('segmentation', 'mIoU', folder)
     seg['class_iou'] = per_class_iou(seg.pop('work_dir'))
     return seg
 
@@ -281,7 +262,7 @@ def run_metrics_only(job: str, key: str) -> Callable[[str], dict]:
     """A runner that keeps a job's numbers and time (no artefacts)."""
 
     def run(folder: str) -> dict:
-        result = run_plain(job, key, folder)
+        result = run_job(job, key, folder)
         result.pop('work_dir')
         return result
 
@@ -291,7 +272,7 @@ def run_metrics_only(job: str, key: str) -> Callable[[str], dict]:
 def run_generation(folder: str) -> dict:
     """The GAN job, its untrained generator's numbers (same seeds, same
     test run) and its last sample grid, copied into ``docs/images``."""
-    gen = run_plain('generation', 'SWD/avg', folder)
+    gen = run_job('generation', 'SWD/avg', folder)
     grids = sorted(
         glob.glob(
             osp.join(gen['work_dir'], '**', 'fake_img_ema_*.png'),
