@@ -30,7 +30,7 @@ from mmflow_ext.registry import DATASETS
 
 from .basic_frames_dataset import BasicFramesDataset
 from .embedded_data import encode_image, ensure_generated
-from .embedded_sr_dataset import synthesize_clean_image
+from .embedded_sr_dataset import degrade, synthesize_clean_image
 
 __all__ = [
     'EmbeddedVideoDataset',
@@ -165,11 +165,7 @@ def _produce(settings: dict) -> Iterator[List[Tuple[str, bytes]]]:
         for t, gt in enumerate(
             synthesize_clip(rng, settings['num_frames'], size)
         ):
-            lq = cv2.resize(
-                gt,
-                (size // SCALE, size // SCALE),
-                interpolation=cv2.INTER_AREA,
-            )
+            lq = degrade(gt, f'x{SCALE}', rng)
             item.append((f'gt/{clip}/{t:08d}.png', encode_image('.png', gt)))
             item.append(
                 (f'x{SCALE}/{clip}/{t:08d}.png', encode_image('.png', lq))

@@ -110,14 +110,14 @@ def write_normalized(
                 [ 0.5000,  1.0000, -1.0000],
                 [-0.5000,  0.0000, -1.0000]])
     """
-    # x - 0 and x / 1 are x exactly: a zero mean (MMagic's usual
-    # std-only configs) or a unit std costs no pass over the block
-    subtract = mean is not None and not _is_constant(mean, 0.0)
-    divide = mean is not None and not _is_constant(std, 1.0)
     hwc = _channels_last(image)
     if hwc is not None and _lookup_applies(out, image, mean, std):
         _write_by_lookup(out, hwc, order, mean, std)
         return
+    # x - 0 and x / 1 are x exactly: a zero mean (MMagic's usual
+    # std-only configs) or a unit std costs no pass over the block
+    subtract = mean is not None and not _is_constant(mean, 0.0)
+    divide = mean is not None and not _is_constant(std, 1.0)
     height, width = image.shape[-2:]
     rows = (
         max(1, BLOCK_ELEMENTS // max(width, 1))
