@@ -85,6 +85,43 @@ def _own_copy(value: Any) -> Any:
     return deepcopy(value)
 
 
+def _check_slots(
+    key: str, values: List[Any], batch: torch.Tensor
+) -> torch.Tensor:
+    """``batch`` when ``values[i]`` is its slot ``batch[i]`` for every
+    sample (the same memory, shape and strides).
+
+    Args:
+        key (str): The field, for the error message.
+        values (list): Each sample's value of the field.
+        batch (Tensor): The stacked field.
+
+    Returns:
+        Tensor: ``batch``.
+
+    Raises:
+        ValueError: When a value is not its slot.
+    """
+    if len(batch) != len(values):
+        raise ValueError(
+            f'Cannot stack field "{key}": the given batch has {len(batch)} '
+            f'slots for {len(values)} samples'
+        )
+    for idx, (value, slot) in enumerate(zip(values, batch)):
+        if not (
+            isinstance(value, torch.Tensor)
+            and value.data_ptr() == slot.data_ptr()
+            and value.shape == slot.shape
+            and value.stride() == slot.stride()
+            and value.dtype == slot.dtype
+        ):
+            raise ValueError(
+                f'Cannot stack field "{key}": the value of sample {idx} is '
+                'not its slot of the given batch'
+            )
+    return batch
+
+
 class DataSample(TypedFieldsMixin, BaseDataElement):
     """Data sample of image editing: the interface between the dataset, the
     model, the evaluator and the visualizer.
@@ -325,22 +362,32 @@ class DataSample(TypedFieldsMixin, BaseDataElement):
         return lengths.pop() if len(lengths) == 1 else 1
 
     @classmethod
-    def stack(cls, data_samples: Sequence['DataSample']) -> 'DataSample':
+    def stack(
+        cls,
+        data_samples: Sequence['DataSample'],
+        batches: Optional[Dict[str, torch.Tensor]] = None,
+    ) -> 'DataSample':
         """Stack samples into one: tensors along a new first dimension,
         labels into one ``LabelData``, other values and metainfo as lists.
 
         Args:
             data_samples (Sequence[DataSample]): Samples with the same data
                 and metainfo keys (order does not matter).
+            batches (dict[str, Tensor], optional): Fields stacked already:
+                each sample's value of such a key is its slot
+                ``batch[i]`` (a view), and the batch is taken as it is
+                instead of a copy. Defaults to None.
 
         Returns:
             DataSample: A stacked sample whose ``len`` is the number of
             samples.
 
         Raises:
-            ValueError: When the sequence is empty or keys differ.
+            ValueError: When the sequence is empty, keys differ, or a
+                sample's value is not its slot of the given batch.
             TypeError: When one field has different types across samples.
         """
+        batches = batches or {}
         if len(data_samples) == 0:
             raise ValueError('DataSample.stack needs at least one sample')
         first = data_samples[0]
@@ -364,7 +411,9 @@ class DataSample(TypedFieldsMixin, BaseDataElement):
                     f'Cannot stack field "{key}": mixed types '
                     f'{sorted(k.__name__ for k in kinds)}'
                 )
-            if isinstance(values[0], torch.Tensor):
+            if key in batches:
+                value = _check_slots(key, values, batches[key])
+            elif isinstance(values[0], torch.Tensor):
                 value = torch.stack(values)
             elif isinstance(values[0], LabelData):
                 value = LabelData(

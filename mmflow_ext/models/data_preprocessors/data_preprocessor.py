@@ -31,6 +31,7 @@ from mmflow_ext.structures.padding import (
 )
 
 from ..utils import (
+    active_normalization,
     check_std,
     empty_batch,
     fill_padding,
@@ -245,16 +246,6 @@ class DataPreprocessor(ImgDataPreprocessor):
             return False, order
         raise ValueError(f'Unsupported channel order {order!r}')
 
-    def _do_conversion(
-        self, tensor: Tensor, order: str, target: Optional[str]
-    ) -> Tuple[Tensor, str]:
-        """Convert ``tensor`` from ``order`` to ``target``; returns the
-        tensor and the order it now has."""
-        flip, order = self._plan_conversion(order, target)
-        return (
-            flip_channels(tensor, channel_dim(tensor)) if flip else tensor
-        ), order
-
     def _norm_shape(self, tensor: Tensor, view: Optional[tuple]) -> list:
         if view is not None:
             return list(view)
@@ -272,23 +263,52 @@ class DataPreprocessor(ImgDataPreprocessor):
                 f'the images have {channels} channels'
             )
 
-    def _do_norm(self, tensor: Tensor, do_norm: bool) -> Tensor:
-        """``(tensor - mean) / std`` in float32 when ``do_norm``."""
-        if not do_norm:
-            return tensor
-        self._check_norm_channels(tensor)
-        shape = self._norm_shape(tensor, self.input_view)
-        mean, std = self.mean.view(shape), self.std.view(shape)
-        if tensor.is_floating_point():
-            return (tensor - mean) / std
-        if self.input_view is not None or tensor.ndim < 3:
-            return tensor.float().sub_(mean).div_(std)
-        # the same float32 arithmetic, one cache-sized block at a time
-        out = torch.empty(
-            tensor.shape, dtype=torch.float32, device=tensor.device
-        )
-        write_normalized(out, tensor, None, mean, std)
-        return out
+    def _convert_and_norm(
+        self,
+        value: Tensor,
+        order: str,
+        target: Optional[str],
+        norm: Optional[Tuple[Optional[Tensor], Optional[Tensor]]],
+        out: Optional[Tensor] = None,
+    ) -> Tuple[Tensor, str]:
+        """Convert ``value`` from ``order`` to ``target`` and normalize it.
+
+        Args:
+            value (Tensor): A data sample field.
+            order (str): Its channel order.
+            target (str, optional): The order wanted; None keeps it.
+            norm (tuple, optional): ``(mean, std)`` shaped ``(C, 1, 1)``
+                from :func:`active_normalization`; None: no normalization.
+            out (Tensor, optional): Where to write the normalized
+                ``(C, H, W)`` / ``(T, C, H, W)`` result (a slot of the
+                stacked batch); None: a new tensor.
+
+        Returns:
+            tuple: The result (float when normalized) and its channel
+            order.
+        """
+        flip, order = self._plan_conversion(order, target)
+        if norm is None or self.input_view is not None or value.ndim < 3:
+            if flip:
+                value = flip_channels(value, channel_dim(value))
+            if norm is None:
+                return value, order
+            self._check_norm_channels(value)
+            shape = self._norm_shape(value, self.input_view)
+            mean, std = self.mean.view(shape), self.std.view(shape)
+            if value.is_floating_point():
+                return (value - mean) / std, order
+            return value.float().sub_(mean).div_(std), order
+        self._check_norm_channels(value)
+        if out is None:
+            out = torch.empty(
+                value.shape,
+                dtype=torch.promote_types(value.dtype, self.mean.dtype),
+                device=value.device,
+            )
+        channels = flipped_channels(value.shape[-3]) if flip else None
+        write_normalized(out, value, channels, *norm)
+        return out, order
 
     def _record(
         self,
@@ -399,7 +419,11 @@ class DataPreprocessor(ImgDataPreprocessor):
         # per-sample normalization where mean/std broadcast against one
         # sample; a custom input_view normalizes the whole batch after
         per_sample = self._enable_normalize and self.input_view is None
-        mean, std = (self.mean, self.std) if per_sample else (None, None)
+        mean, std = (
+            active_normalization(self.mean, self.std)
+            if per_sample
+            else (None, None)
+        )
         pad_value = float(self.pad_value)
         if per_sample and any(
             tuple(t.shape[-2:]) != tuple(pad_shape) for t in tensors
@@ -500,23 +524,58 @@ class DataPreprocessor(ImgDataPreprocessor):
     def _preprocess_data_sample(
         self, data_samples: List[DataSample], training: bool
     ) -> Union[List[DataSample], DataSample]:
-        """Convert (and in training normalize) the ``data_keys`` fields."""
+        """Convert (and in training normalize) the ``data_keys`` fields.
+
+        When the samples are stacked, each normalized field is written
+        straight into its slot of the stacked batch (the samples hold
+        views of it), instead of into a tensor per sample copied again by
+        the stacking.
+        """
+        if self.stack_data_sample and not all(
+            isinstance(s, DataSample) for s in data_samples
+        ):
+            raise TypeError(
+                'stack_data_sample=True needs DataSample '
+                'instances, got '
+                f'{sorted({type(s).__name__ for s in data_samples})}'
+            )
         if training:
             target, do_norm = self.output_channel_order, self._enable_normalize
         else:
             target, do_norm = 'BGR', False
-        for sample in data_samples:
-            for key in self.data_keys:
-                if key not in sample:
-                    self._warn_once(
-                        f'Data key "{key}" is not in the data '
-                        'sample; it is skipped.'
-                    )
-                    continue
-                value = sample.get(key)
+        norm = (
+            active_normalization(
+                self.mean.view(-1, 1, 1), self.std.view(-1, 1, 1)
+            )
+            if do_norm
+            else None
+        )
+        batches: Dict[str, Tensor] = {}
+        for key in self.data_keys:
+            holders = [s for s in data_samples if key in s]
+            if len(holders) < len(data_samples):
+                self._warn_once(
+                    f'Data key "{key}" is not in the data '
+                    'sample; it is skipped.'
+                )
+            values = [s.get(key) for s in holders]
+            batch = (
+                self._field_batch(values)
+                if do_norm
+                and self.stack_data_sample
+                and len(holders) == len(data_samples)
+                else None
+            )
+            for idx, (sample, value) in enumerate(zip(holders, values)):
                 order = self._parse_channel_order(key, value, sample)
-                value, order = self._do_conversion(value, order, target)
-                sample.set_data({key: self._do_norm(value, do_norm)})
+                value, order = self._convert_and_norm(
+                    value,
+                    order,
+                    target,
+                    norm,
+                    None if batch is None else batch[idx],
+                )
+                sample.set_data({key: value})
                 _set_metainfo(
                     sample,
                     {
@@ -526,15 +585,37 @@ class DataPreprocessor(ImgDataPreprocessor):
                         f'{key}_std': self.std.clone() if do_norm else None,
                     },
                 )
+            if batch is not None:
+                batches[key] = batch
         if not self.stack_data_sample:
             return data_samples
-        if not all(isinstance(s, DataSample) for s in data_samples):
-            raise TypeError(
-                'stack_data_sample=True needs DataSample '
-                'instances, got '
-                f'{sorted({type(s).__name__ for s in data_samples})}'
-            )
-        return DataSample.stack(data_samples)
+        return DataSample.stack(data_samples, batches)
+
+    def _field_batch(self, values: List[object]) -> Optional[Tensor]:
+        """A new float batch for the normalized ``values`` of one field, or
+        None when they cannot share one (not all tensors of one shape,
+        dtype and device, not ``(C, H, W)`` / ``(T, C, H, W)``, or a custom
+        ``input_view``)."""
+        first = values[0]
+        if (
+            self.input_view is not None
+            or not isinstance(first, Tensor)
+            or first.ndim not in (3, 4)
+        ):
+            return None
+        if not all(
+            isinstance(v, Tensor)
+            and v.shape == first.shape
+            and v.dtype == first.dtype
+            and v.device == first.device
+            for v in values
+        ):
+            return None
+        return empty_batch(
+            (len(values),) + tuple(first.shape),
+            torch.promote_types(first.dtype, self.mean.dtype),
+            first.device,
+        )
 
     def forward(self, data: dict, training: bool = False) -> dict:
         """Preprocess one batch from the dataloader.

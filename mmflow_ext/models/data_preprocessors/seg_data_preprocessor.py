@@ -26,6 +26,7 @@ from mmflow_ext.structures.padding import (
 )
 
 from ..utils import (
+    active_normalization,
     check_std,
     empty_batch,
     fill_padding,
@@ -316,7 +317,9 @@ class SegDataPreProcessor(BaseDataPreprocessor):
             )
         order = self._channel_order(channels)
         mean, std = (
-            (self.mean, self.std) if self._enable_normalize else (None, None)
+            active_normalization(self.mean, self.std)
+            if self._enable_normalize
+            else (None, None)
         )
         out = empty_batch(
             (len(images), channels) + tuple(batch_shape),

@@ -6,6 +6,7 @@ pretrained weights (``pretrained``) and token/map reshapes
 
 from .memory import empty_batch
 from .preprocessing import (
+    active_normalization,
     check_std,
     fill_padding,
     flip_channels,
@@ -15,6 +16,7 @@ from .preprocessing import (
 
 __all__ = [
     'empty_batch',
+    'active_normalization',
     'check_std',
     'fill_padding',
     'flip_channels',

@@ -8,12 +8,13 @@
   preallocated float32 batch, channels reordered and normalized in place,
   one cache-sized block of rows at a time on the CPU. The arithmetic is
   the straightforward ``(x.float() - mean) / std`` in float32, so the
-  result is the same bit for bit. A uint8 CPU sample in channels-last
-  layout (the CHW view of an HWC array that ``PackSegInputs`` hands over)
-  is written channel by channel through a float32 table of its 256
-  values (built with that same arithmetic): ``cv2.extractChannel`` into
-  one reused plane, then ``cv2.LUT`` into the slot; reading it through
-  the view, one byte in three, costs several times more;
+  result is the same bit for bit. A uint8 CPU sample (channels last, as
+  ``PackSegInputs`` hands it over, or channels first) is written one
+  channel plane at a time by one OpenCV call each
+  (:mod:`.uint8_planes`); reading a channels-last view one byte in three
+  through torch costs several times more, and torch's mixed-dtype
+  arithmetic runs without its vector loops;
+- :func:`active_normalization`: a zero mean or a unit std left out;
 - :func:`fill_padding`: the bottom and right padding of that slot;
 - :func:`check_std`: a std of 0 is refused when a preprocessor is built.
 
@@ -21,15 +22,16 @@ The batch shape itself comes from the padding contract
 (:mod:`mmflow_ext.structures.padding`).
 """
 
-from typing import List, Optional, Sequence, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
-import cv2
-import numpy as np
 import torch
+
+from .uint8_planes import channel_values, uint8_layout, write_planes
 
 __all__ = [
     'flipped_channels',
     'flip_channels',
+    'active_normalization',
     'write_normalized',
     'fill_padding',
     'check_std',
@@ -77,6 +79,36 @@ def flip_channels(tensor: torch.Tensor, dim: int) -> torch.Tensor:
     return tensor.index_select(dim, torch.tensor(order, device=tensor.device))
 
 
+def active_normalization(
+    mean: Optional[torch.Tensor], std: Optional[torch.Tensor]
+) -> Tuple[Optional[torch.Tensor], Optional[torch.Tensor]]:
+    """``mean`` and ``std`` with the passes that change nothing left out.
+
+    ``x - 0`` and ``x / 1`` are ``x`` exactly, so a zero mean (MMagic's
+    usual std-only configs) or a unit std becomes None and costs no pass in
+    :func:`write_normalized`. Decided once per batch: the check reads the
+    tensors.
+
+    Args:
+        mean (Tensor, optional): Per-channel means; None: none.
+        std (Tensor, optional): Per-channel stds; None: none.
+
+    Returns:
+        tuple: ``(mean or None, std or None)``. Values off the CPU are
+        kept (checking them would wait for the device).
+
+    Examples:
+        >>> active_normalization(torch.zeros(3, 1, 1), torch.ones(1))
+        (None, None)
+        >>> active_normalization(torch.zeros(1), torch.tensor([255.0]))
+        (None, tensor([255.]))
+    """
+    return (
+        None if mean is None or _is_constant(mean, 0.0) else mean,
+        None if std is None or _is_constant(std, 1.0) else std,
+    )
+
+
 def write_normalized(
     out: torch.Tensor,
     image: torch.Tensor,
@@ -88,7 +120,9 @@ def write_normalized(
 
     ``out[..., :h, :w]`` becomes ``(image[order] - mean) / std`` in
     ``out``'s dtype; the rest of ``out`` is left as it is (see
-    :func:`fill_padding`).
+    :func:`fill_padding`). The first arithmetic step reads ``image``
+    directly (no separate conversion pass) wherever it computes in
+    ``out``'s dtype.
 
     Args:
         out (Tensor): The slot, ``(C, H, W)`` or ``(T, C, H, W)``.
@@ -97,8 +131,8 @@ def write_normalized(
         order (Sequence[int], optional): Source channel of each output
             channel (axis ``-3``); None keeps the order.
         mean (Tensor, optional): Broadcasts against ``(C, rows, w)``
-            blocks, e.g. ``(C, 1, 1)``; None: no normalization.
-        std (Tensor, optional): Like ``mean``.
+            blocks, e.g. ``(C, 1, 1)``; None: nothing subtracted.
+        std (Tensor, optional): Like ``mean``; None: no division.
 
     Examples:
         >>> out = torch.full((3, 2, 3), -1.0)
@@ -110,14 +144,15 @@ def write_normalized(
                 [ 0.5000,  1.0000, -1.0000],
                 [-0.5000,  0.0000, -1.0000]])
     """
-    hwc = _channels_last(image)
-    if hwc is not None and _lookup_applies(out, image, mean, std):
-        _write_by_lookup(out, hwc, order, mean, std)
-        return
-    # x - 0 and x / 1 are x exactly: a zero mean (MMagic's usual
-    # std-only configs) or a unit std costs no pass over the block
-    subtract = mean is not None and not _is_constant(mean, 0.0)
-    divide = mean is not None and not _is_constant(std, 1.0)
+    layout = uint8_layout(image)
+    if layout is not None and _slot_takes_planes(out, image):
+        channels, height = image.shape[:2]
+        means = channel_values(mean, channels)
+        stds = channel_values(std, channels)
+        if means is not None and stds is not None:
+            region = out.numpy()[..., :height, :]  # as wide as the image
+            write_planes(region, image, layout, order, means, stds)
+            return
     height, width = image.shape[-2:]
     rows = (
         max(1, BLOCK_ELEMENTS // max(width, 1))
@@ -133,14 +168,50 @@ def write_normalized(
             block = region.narrow(-2, top, count)
             source = image.narrow(-2, top, count)
         if order is None:
-            block.copy_(source)
-        else:
-            for dst, src in enumerate(order):
-                block.select(-3, dst).copy_(source.select(-3, src))
-        if subtract:
-            block.sub_(mean)
-        if divide:
-            block.div_(std)
+            _normalize_into(block, source, mean, std)
+            continue
+        for dst, src in enumerate(order):
+            _normalize_into(
+                block.select(-3, dst),
+                source.select(-3, src),
+                _channel(mean, dst),
+                _channel(std, dst),
+            )
+
+
+def _normalize_into(
+    out: torch.Tensor,
+    source: torch.Tensor,
+    mean: Optional[torch.Tensor],
+    std: Optional[torch.Tensor],
+) -> None:
+    """``out[...] = (source - mean) / std``, computed in ``out``'s dtype,
+    the conversion fused into the first step where that step computes in
+    ``out``'s dtype anyway (``uint8 - float32`` does; for a float64
+    ``out`` it would round to float32 first, so ``source`` is copied)."""
+    first = mean if mean is not None else std
+    if first is None or torch.result_type(source, first) != out.dtype:
+        out.copy_(source)
+        if mean is not None:
+            out.sub_(mean)
+        if std is not None:
+            out.div_(std)
+    elif mean is not None:
+        torch.sub(source, mean, out=out)
+        if std is not None:
+            out.div_(std)
+    else:
+        torch.div(source, std, out=out)
+
+
+def _channel(
+    value: Optional[torch.Tensor], channel: int
+) -> Optional[torch.Tensor]:
+    """The part of a mean or std that applies to one channel (axis -3) of
+    a block."""
+    if value is None or value.dim() < 3:
+        return value
+    return value.select(-3, channel if value.shape[-3] > 1 else 0)
 
 
 def _is_constant(value: torch.Tensor, constant: float) -> bool:
@@ -149,81 +220,16 @@ def _is_constant(value: torch.Tensor, constant: float) -> bool:
     return value.device.type == 'cpu' and bool((value == constant).all())
 
 
-def _lookup_applies(
-    out: torch.Tensor,
-    image: torch.Tensor,
-    mean: Optional[torch.Tensor],
-    std: Optional[torch.Tensor],
-) -> bool:
-    """Whether uint8 planes can be written into ``out`` by lookup: a CPU
-    float32 slot as wide as the image (OpenCV writes a padded slot's
-    rows through a temporary, slower than the block path), and one mean
-    and std per channel (or one in all)."""
-    if out.dtype != torch.float32 or out.device.type != 'cpu':
-        return False
-    if out.shape[-1] != image.shape[-1]:
-        return False
-    if out.requires_grad:
-        return False
-    return mean is None or all(
-        value.device.type == 'cpu'
-        and value.dim() <= 3
-        and all(size == 1 for size in value.shape[-2:])
-        for value in (mean, std)
+def _slot_takes_planes(out: torch.Tensor, image: torch.Tensor) -> bool:
+    """Whether OpenCV can write image planes into ``out``: a CPU float32
+    slot as wide as the image (OpenCV writes a padded slot's rows through
+    a temporary, slower than the block path)."""
+    return (
+        out.dtype == torch.float32
+        and out.device.type == 'cpu'
+        and out.shape[-1] == image.shape[-1]
+        and not out.requires_grad
     )
-
-
-def _write_by_lookup(
-    out: torch.Tensor,
-    hwc: np.ndarray,
-    order: Optional[Sequence[int]],
-    mean: Optional[torch.Tensor],
-    std: Optional[torch.Tensor],
-) -> None:
-    """:func:`write_normalized` of a channels-last uint8 image, one
-    channel at a time.
-
-    The very ops of the block path, applied to the 256 values of each
-    channel, give a float32 table per channel. Each channel is pulled out
-    of the interleaved image into one reused plane (``cv2.extractChannel``)
-    and ``cv2.LUT`` writes ``table[plane]`` straight into the slot.
-    """
-    height, width, channels = hwc.shape
-    tables = torch.empty((channels, 1, 256), dtype=torch.float32)
-    tables.copy_(torch.arange(256, dtype=torch.uint8).expand_as(tables))
-    if mean is not None:
-        tables.sub_(mean).div_(std)
-    region = out[..., :height, :width].numpy()
-    plane = np.empty((height, width), np.uint8)
-    for dst, src in enumerate(range(channels) if order is None else order):
-        cv2.extractChannel(hwc, src, dst=plane)
-        written = cv2.LUT(plane, tables[dst, 0].numpy(), dst=region[dst])
-        if written.ctypes.data != region[dst].ctypes.data:
-            region[dst] = written  # OpenCV could not write in place
-
-
-def _channels_last(image: torch.Tensor) -> Optional[np.ndarray]:
-    """The ``(h, w, C)`` array under a CPU uint8 ``(C, h, w)`` image in
-    channels-last layout (rows may be apart, as in a crop), or None for
-    any other image."""
-    if (
-        image.dim() != 3
-        or image.dtype != torch.uint8
-        or image.device.type != 'cpu'
-        or image.requires_grad
-        or not 1 < image.shape[0] <= 4
-        or 0 in image.shape
-    ):
-        return None
-    channels, _, width = image.shape
-    channel_stride, row_stride, col_stride = image.stride()
-    if (
-        channel_stride != 1
-        or col_stride != channels
-        or row_stride < width * channels
-    ):
-        return None
-    return image.permute(1, 2, 0).numpy()
 
 
 def fill_padding(

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from mmflow_ext.models.utils import (
+    active_normalization,
     check_std,
     fill_padding,
     flip_channels,
@@ -14,6 +15,7 @@ from mmflow_ext.models.utils import (
     preprocessing,
     write_normalized,
 )
+from mmflow_ext.models.utils.uint8_planes import uint8_layout
 
 
 def test_flipped_channels_keep_alpha_and_refuse_other_counts():
@@ -67,7 +69,7 @@ def test_write_normalized_of_a_channels_last_crop_view(
         0, 256, (11, 13, channels), dtype=torch.uint8, generator=gen
     )
     image = hwc[2:9, 3:8].permute(2, 0, 1)  # 7x5, rows 13 pixels apart
-    assert preprocessing._channels_last(image) is not None
+    assert uint8_layout(image) == 'last'
     mean = torch.arange(channels, dtype=torch.float32).view(-1, 1, 1) * 40
     std = torch.arange(1, channels + 1, dtype=torch.float32).view(-1, 1, 1)
     out = torch.full((channels, 9, 6), 7.0, dtype=dtype)
@@ -81,31 +83,37 @@ def test_write_normalized_of_a_channels_last_crop_view(
 @pytest.mark.parametrize(
     'mean, std', [(0.0, 255.0), (127.5, 1.0), (0.0, 1.0), (-0.0, 255.0)]
 )
-def test_write_normalized_skips_no_op_passes_exactly(mean, std):
-    """A zero mean or a unit std leaves out a pass; the numbers stay
+@pytest.mark.parametrize(
+    'shape, dtype',
+    [
+        ((3, 16, 16), torch.uint8),  # OpenCV planes
+        ((2, 3, 16, 16), torch.uint8),  # blocks, conversion fused
+        ((3, 16, 16), torch.float64),  # blocks, copied first
+    ],
+)
+def test_active_normalization_leaves_out_no_op_passes_exactly(
+    mean, std, shape, dtype
+):
+    """A zero mean or a unit std becomes None; the numbers written stay
     those of ``(x.float() - mean) / std``."""
-    image = torch.arange(256, dtype=torch.uint8).view(1, 16, 16)
-    image = image.expand(3, 16, 16).contiguous()
+    image = torch.arange(256, dtype=torch.uint8).view(16, 16)
+    image = image.expand(shape).to(dtype).contiguous()
     mean_t = torch.full((3, 1, 1), mean)
     std_t = torch.full((3, 1, 1), std)
-    out = torch.empty(3, 16, 16)
-    write_normalized(out, image, None, mean_t, std_t)
+    active = active_normalization(mean_t, std_t)
+    assert (active[0] is None) == (mean == 0)
+    assert (active[1] is None) == (std == 1)
+    out = torch.empty(shape)
+    write_normalized(out, image, None, *active)
     expected = (image.float() - mean_t) / std_t
     assert torch.equal(out, expected)
-    assert out[0, 15, 15].item() == (255 - mean) / std
+    assert out[..., 0, 15, 15].flatten()[0].item() == (255 - mean) / std
 
 
-def test_channels_last_only_for_channels_last_uint8_cpu_images():
-    hwc = torch.zeros(4, 5, 3, dtype=torch.uint8)
-    array = preprocessing._channels_last(hwc.permute(2, 0, 1))
-    assert array.shape == (4, 5, 3)
-    assert array.ctypes.data == hwc.data_ptr()  # a view, not a copy
-    for other in (
-        hwc.permute(2, 0, 1).contiguous(),  # channels first already
-        hwc.float().permute(2, 0, 1),
-        torch.zeros(4, 5, 1, dtype=torch.uint8).permute(2, 0, 1),
-    ):
-        assert preprocessing._channels_last(other) is None
+def test_active_normalization_keeps_device_values_unread():
+    meta = torch.zeros(3, 1, 1, device='meta')
+    assert active_normalization(meta, meta) == (meta, meta)
+    assert active_normalization(None, None) == (None, None)
 
 
 def test_fill_padding_with_a_value_or_one_per_channel():
