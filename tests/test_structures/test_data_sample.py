@@ -125,6 +125,26 @@ def test_stack_compares_keys_as_sets():
         DataSample.stack([])
 
 
+def test_stack_takes_a_given_batch_whose_slots_the_samples_hold():
+    batch = torch.arange(2 * 3 * 4.0).view(2, 3, 4)
+    samples = [
+        DataSample(gt_img=slot, metainfo=dict(i=i))
+        for i, slot in enumerate(batch)
+    ]
+    stacked = DataSample.stack(samples, dict(gt_img=batch))
+    assert stacked.gt_img is batch  # no copy
+    assert stacked.i == [0, 1]
+    # anything else is refused, naming the field and the sample
+    copies = [DataSample(gt_img=slot.clone()) for slot in batch]
+    with pytest.raises(ValueError, match='"gt_img": the value of sample 0'):
+        DataSample.stack(copies, dict(gt_img=batch))
+    swapped = [DataSample(gt_img=batch[1]), DataSample(gt_img=batch[0])]
+    with pytest.raises(ValueError, match='value of sample 0 is not its slot'):
+        DataSample.stack(swapped, dict(gt_img=batch))
+    with pytest.raises(ValueError, match='has 2 slots for 1 samples'):
+        DataSample.stack(samples[:1], dict(gt_img=batch))
+
+
 def test_split_nonsequential_values():
     batch = DataSample.stack([_sample(0, 'a'), _sample(1, 'b')])
     batch.set_metainfo(dict(scale=4))

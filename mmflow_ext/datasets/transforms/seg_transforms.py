@@ -15,13 +15,12 @@ from mmcv.transforms import BaseTransform
 from mmcv.transforms.utils import cache_randomness
 
 from mmflow_ext.registry import TRANSFORMS
+from mmflow_ext.utils import ALL_UINT8, loop_probes
 
 __all__ = ['RandomCrop', 'PhotoMetricDistortion']
 
 CropBox = Tuple[int, int, int, int]
-#: every uint8 value, the domain of a lookup table
-_ALL_UINT8 = np.arange(256, dtype=np.uint8)
-_ALL_INT = _ALL_UINT8.astype(np.int64)
+_ALL_INT = ALL_UINT8.astype(np.int64)
 
 _CROP_RETRIES = 10
 #: float32 histogram bins count exactly up to this many pixels
@@ -290,7 +289,7 @@ class PhotoMetricDistortion(BaseTransform):
         view, index = _storage_order(img)
 
         def table(alpha: float = 1.0, beta: float = 0.0) -> np.ndarray:
-            return self.convert(_ALL_UINT8, alpha=alpha, beta=beta)
+            return self.convert(ALL_UINT8, alpha=alpha, beta=beta)
 
         bgr_ops = []
         if draws['brightness'] is not None:
@@ -370,23 +369,6 @@ class PhotoMetricDistortion(BaseTransform):
 _FLOOR_BIAS = -0.5 + 2.0**-14
 
 
-def _probes(values: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-    """``values`` (``N`` or ``N×C``) laid out for both loops of OpenCV.
-
-    Args:
-        values (np.ndarray): The values to probe, one per pixel.
-
-    Returns:
-        tuple: One continuous row holding every value twice, in both
-        orders (each value meets the vector loop), and a column of
-        one-pixel rows (each value meets the scalar tail loop).
-    """
-    twice = np.concatenate([values, values[::-1]])
-    row = twice[np.newaxis]
-    column = np.repeat(values[:, np.newaxis], 2, axis=1)[:, :1]
-    return row, column
-
-
 class TableOp:
     """The fastest exact OpenCV call that computes ``lut[img]`` of uint8.
 
@@ -421,7 +403,7 @@ class TableOp:
                 cv2.convertScaleAbs(probe, alpha=alpha, beta=_FLOOR_BIAS),
                 lut[probe],
             )
-            for probe in _probes(_ALL_UINT8)
+            for probe in loop_probes(ALL_UINT8)
         ):
             self._call = lambda img, dst: cv2.convertScaleAbs(
                 img, dst=dst, alpha=alpha, beta=_FLOOR_BIAS
@@ -470,17 +452,17 @@ def channel_op(
         matrix = np.eye(3, 4, dtype=np.float32)
         matrix[channel, channel] = alpha
         matrix[channel, 3] = _FLOOR_BIAS
-        others = (_ALL_UINT8 * np.uint8(97)).astype(np.uint8)
+        others = (ALL_UINT8 * np.uint8(97)).astype(np.uint8)
         values = np.stack([others] * 3, axis=-1)
-        values[:, channel] = _ALL_UINT8
+        values[:, channel] = ALL_UINT8
         expected = values.copy()
         expected[:, channel] = lut
         if all(
             np.array_equal(
                 cv2.transform(probe, matrix).reshape(-1, 3),
-                _probes(expected)[i].reshape(-1, 3),
+                loop_probes(expected)[i].reshape(-1, 3),
             )
-            for i, probe in enumerate(_probes(values))
+            for i, probe in enumerate(loop_probes(values))
         ):
             return lambda img: cv2.transform(img, matrix, dst=img)
 

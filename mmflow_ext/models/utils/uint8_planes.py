@@ -22,11 +22,13 @@ fallback that is exact by construction.
 """
 
 from functools import lru_cache
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence
 
 import cv2
 import numpy as np
 import torch
+
+from mmflow_ext.utils import ALL_UINT8, loop_probes
 
 __all__ = ['uint8_layout', 'channel_values', 'write_planes', 'plane_op']
 
@@ -207,24 +209,13 @@ def plane_op(mean: Optional[float], std: Optional[float]) -> PlaneOp:
 
 
 def _reproduces(op: PlaneOp, values: np.ndarray) -> bool:
-    """Whether ``op`` maps every uint8 value to ``values`` in OpenCV's
-    vector loop (one continuous row of all 256 values) and in its scalar
-    loop (256 rows one value long)."""
-    for plane, dst in _probes():
+    """Whether ``op`` maps every uint8 value to ``values`` in both of
+    OpenCV's loops (:func:`~mmflow_ext.utils.loop_probes`)."""
+    for plane in loop_probes(ALL_UINT8):
         try:
-            written = op(plane, dst)
+            written = op(plane, np.empty(plane.shape, np.float32))
         except cv2.error:
             return False
         if not np.array_equal(written, values[plane]):
             return False
     return True
-
-
-def _probes() -> Tuple[Tuple[np.ndarray, np.ndarray], ...]:
-    body = np.arange(256, dtype=np.uint8).reshape(1, 256)
-    tails = np.zeros((256, 2), np.uint8)
-    tails[:, 0] = np.arange(256)
-    return (
-        (body, np.empty((1, 256), np.float32)),
-        (tails[:, :1], np.empty((256, 2), np.float32)[:, :1]),
-    )

@@ -139,6 +139,51 @@ def test_data_keys_training_vs_testing_and_enable_norm():
     assert test.gt_img_mean == [None]
 
 
+@pytest.mark.parametrize('stack', [True, False])
+@pytest.mark.parametrize(
+    'gt_dtype, mean, std',
+    [
+        (torch.uint8, 0.0, 255.0),  # OpenCV planes, one division
+        (torch.uint8, [123.675, 116.28, 103.53], [58.395, 57.12, 57.375]),
+        (torch.float32, 127.5, 127.5),  # blocks
+        (torch.float64, 127.5, 127.5),  # stays float64
+    ],
+)
+def test_training_gt_is_normalized_as_upstream_into_the_stacked_batch(
+    stack, gt_dtype, mean, std
+):
+    """Each gt_img equals ``(flip(gt) - mean) / std`` (MMagic's numbers),
+    written straight into the stacked batch or one tensor per sample; the
+    caller's samples keep their own values."""
+    gts = [_img(5, 6, seed).to(gt_dtype) for seed in range(3)]
+    samples = [_rgb_sample(gt.clone()) for gt in gts]
+    pre = DataPreprocessor(
+        mean=mean,
+        std=std,
+        output_channel_order='BGR',
+        stack_data_sample=stack,
+    )
+    out = pre(
+        dict(inputs=[_img(5, 6) for _ in gts], data_samples=samples),
+        training=True,
+    )['data_samples']
+    mean_t = torch.tensor(mean, dtype=torch.float32).view(-1, 1, 1)
+    std_t = torch.tensor(std, dtype=torch.float32).view(-1, 1, 1)
+    expected = [(gt.flip(0) - mean_t) / std_t for gt in gts]
+    if gt_dtype == torch.uint8:
+        expected = [(gt.flip(0).float() - mean_t) / std_t for gt in gts]
+    if stack:
+        assert torch.equal(out.gt_img, torch.stack(expected))
+        assert out.gt_img.dtype == expected[0].dtype
+    else:
+        for sample, want in zip(out, expected):
+            assert sample.gt_img.dtype == want.dtype
+            assert torch.equal(sample.gt_img, want)
+    for sample, gt in zip(samples, gts):
+        assert sample.gt_img.dtype == gt_dtype
+        assert torch.equal(sample.gt_img, gt)
+
+
 def test_missing_data_key_skips_only_that_key():
     pre = DataPreprocessor(data_keys=['mask', 'gt_img'])
     gt = _img(2, 2)
