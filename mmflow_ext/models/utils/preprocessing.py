@@ -120,9 +120,7 @@ def write_normalized(
 
     ``out[..., :h, :w]`` becomes ``(image[order] - mean) / std`` in
     ``out``'s dtype; the rest of ``out`` is left as it is (see
-    :func:`fill_padding`). The first arithmetic step reads ``image``
-    directly (no separate conversion pass) wherever it computes in
-    ``out``'s dtype.
+    :func:`fill_padding`).
 
     Args:
         out (Tensor): The slot, ``(C, H, W)`` or ``(T, C, H, W)``.
@@ -185,23 +183,14 @@ def _normalize_into(
     mean: Optional[torch.Tensor],
     std: Optional[torch.Tensor],
 ) -> None:
-    """``out[...] = (source - mean) / std``, computed in ``out``'s dtype,
-    the conversion fused into the first step where that step computes in
-    ``out``'s dtype anyway (``uint8 - float32`` does; for a float64
-    ``out`` it would round to float32 first, so ``source`` is copied)."""
-    first = mean if mean is not None else std
-    if first is None or torch.result_type(source, first) != out.dtype:
-        out.copy_(source)
-        if mean is not None:
-            out.sub_(mean)
-        if std is not None:
-            out.div_(std)
-    elif mean is not None:
-        torch.sub(source, mean, out=out)
-        if std is not None:
-            out.div_(std)
-    else:
-        torch.div(source, std, out=out)
+    """``out[...] = (source - mean) / std``, computed in ``out``'s dtype
+    (a copy first, then in place: torch's mixed-dtype arithmetic runs
+    without its vector loops)."""
+    out.copy_(source)
+    if mean is not None:
+        out.sub_(mean)
+    if std is not None:
+        out.div_(std)
 
 
 def _channel(

@@ -87,8 +87,8 @@ def test_write_normalized_of_a_channels_last_crop_view(
     'shape, dtype',
     [
         ((3, 16, 16), torch.uint8),  # OpenCV planes
-        ((2, 3, 16, 16), torch.uint8),  # blocks, conversion fused
-        ((3, 16, 16), torch.float64),  # blocks, copied first
+        ((2, 3, 16, 16), torch.uint8),  # blocks (video)
+        ((3, 16, 16), torch.float64),  # blocks (float)
     ],
 )
 def test_active_normalization_leaves_out_no_op_passes_exactly(
