@@ -48,7 +48,7 @@ def uint8_layout(image: torch.Tensor) -> Optional[str]:
         str | None: ``'last'`` for channels-last storage (rows may be
         apart, as in a crop), ``'first'`` for channel planes with
         contiguous rows, None for any other image (not a CPU uint8
-        ``(C, h, w)`` tensor with 2 to 4 channels).
+        ``(C, h, w)`` tensor with 2 to 4 channels and more than 4 pixels).
 
     Examples:
         >>> hwc = torch.zeros(4, 5, 3, dtype=torch.uint8)
@@ -65,7 +65,8 @@ def uint8_layout(image: torch.Tensor) -> Optional[str]:
         or image.device.type != 'cpu'
         or image.requires_grad
         or not 1 < image.shape[0] <= 4
-        or 0 in image.shape
+        # OpenCV's arithmetic takes an array of up to 4 values for a scalar
+        or image.shape[1] * image.shape[2] <= 4
     ):
         return None
     channels, height, width = image.shape

@@ -116,6 +116,18 @@ def test_active_normalization_keeps_device_values_unread():
     assert active_normalization(None, None) == (None, None)
 
 
+@pytest.mark.parametrize('size', [(1, 1), (2, 2), (1, 5), (5, 1)])
+def test_write_normalized_of_tiny_images(size):
+    """Planes of up to 4 pixels (which OpenCV would read as a scalar) take
+    the block path; the numbers are the plain arithmetic either way."""
+    image = torch.arange(3 * size[0] * size[1], dtype=torch.uint8)
+    image = image.view(3, *size).mul(37)
+    std = torch.tensor([1.0, 1.0, 0.5]).view(3, 1, 1)
+    out = torch.empty(3, *size)
+    write_normalized(out, image, [2, 1, 0], None, std)
+    assert torch.equal(out, image[[2, 1, 0]].float() / std)
+
+
 def test_fill_padding_with_a_value_or_one_per_channel():
     out = torch.zeros(2, 3, 4)
     fill_padding(out, 2, 3, 5.0)

@@ -47,6 +47,7 @@ def test_uint8_layout_of_views_and_other_images():
         chw[:, :, ::2],  # columns apart
         chw.transpose(1, 2),  # columns down
         torch.zeros(3, 0, 7, dtype=torch.uint8),
+        torch.zeros(3, 2, 2, dtype=torch.uint8),  # OpenCV: a scalar
     ):
         assert uint8_layout(other) is None
 
