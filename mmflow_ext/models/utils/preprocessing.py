@@ -166,41 +166,14 @@ def write_normalized(
             block = region.narrow(-2, top, count)
             source = image.narrow(-2, top, count)
         if order is None:
-            _normalize_into(block, source, mean, std)
-            continue
-        for dst, src in enumerate(order):
-            _normalize_into(
-                block.select(-3, dst),
-                source.select(-3, src),
-                _channel(mean, dst),
-                _channel(std, dst),
-            )
-
-
-def _normalize_into(
-    out: torch.Tensor,
-    source: torch.Tensor,
-    mean: Optional[torch.Tensor],
-    std: Optional[torch.Tensor],
-) -> None:
-    """``out[...] = (source - mean) / std``, computed in ``out``'s dtype
-    (a copy first, then in place: torch's mixed-dtype arithmetic runs
-    without its vector loops)."""
-    out.copy_(source)
-    if mean is not None:
-        out.sub_(mean)
-    if std is not None:
-        out.div_(std)
-
-
-def _channel(
-    value: Optional[torch.Tensor], channel: int
-) -> Optional[torch.Tensor]:
-    """The part of a mean or std that applies to one channel (axis -3) of
-    a block."""
-    if value is None or value.dim() < 3:
-        return value
-    return value.select(-3, channel if value.shape[-3] > 1 else 0)
+            block.copy_(source)
+        else:
+            for dst, src in enumerate(order):
+                block.select(-3, dst).copy_(source.select(-3, src))
+        if mean is not None:
+            block.sub_(mean)
+        if std is not None:
+            block.div_(std)
 
 
 def _is_constant(value: torch.Tensor, constant: float) -> bool:
