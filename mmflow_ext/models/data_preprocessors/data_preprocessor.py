@@ -543,13 +543,8 @@ class DataPreprocessor(ImgDataPreprocessor):
             target, do_norm = self.output_channel_order, self._enable_normalize
         else:
             target, do_norm = 'BGR', False
-        norm = (
-            active_normalization(
-                self.mean.view(-1, 1, 1), self.std.view(-1, 1, 1)
-            )
-            if do_norm
-            else None
-        )
+        # the buffers are (C, 1, 1) already (ImgDataPreprocessor)
+        norm = active_normalization(self.mean, self.std) if do_norm else None
         batches: Dict[str, Tensor] = {}
         for key in self.data_keys:
             holders = [s for s in data_samples if key in s]
